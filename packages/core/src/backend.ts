@@ -1,0 +1,119 @@
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+import type { OutboxEvent } from './event.js';
+import type { Logger } from './logger.js';
+
+/**
+ * Why an event was not published, which decides what the worker does next:
+ * - `unavailable`: the backend cannot be reached; the worker pauses the backend and gives the event
+ *   back without using an attempt;
+ * - `rejected`: the backend will never accept this event; it fails at once;
+ * - `retryable`: anything else; the event is tried again after a backoff.
+ */
+export type FailureKind = 'unavailable' | 'rejected' | 'retryable';
+
+export type PublishOutcome =
+  | {
+      id: string;
+      ok: true;
+      /** Where the backend put it (for a stream, the entry id). */
+      ref?: string | undefined;
+    }
+  | {
+      id: string;
+      ok: false;
+      failure: FailureKind;
+      error: Error;
+    };
+
+export interface BackendHealth {
+  ok: boolean;
+  /** Why it is not ok; never contains credentials. */
+  error?: string | undefined;
+  /** Backend-specific facts (stream length, server version, ...). */
+  details?: Record<string, unknown> | undefined;
+  /** Round-trip time of the check, in milliseconds. */
+  latencyMs?: number | undefined;
+}
+
+/**
+ * What a backend implements: its I/O and nothing else. Core's wrapper owns the lifecycle (connect
+ * once, no use after close, timeouts) and turns thrown errors into per-event outcomes.
+ */
+export interface BackendDriver {
+  /** Open connections. Called once before the first publish or health check; may be absent. */
+  connect?(): Promise<void>;
+  /**
+   * Publish a batch, in order, and report one outcome per event. Must not report an event as
+   * published unless the backend acknowledged that event's write. Throwing fails the whole batch
+   * with the kind given by `classify`.
+   */
+  publish(events: readonly OutboxEvent[]): Promise<PublishOutcome[]>;
+  /** A cheap round trip proving the backend can take writes. May throw; core reports it as not ok. */
+  health(): Promise<BackendHealth>;
+  /** Release connections. Called once. */
+  close(): Promise<void>;
+  /** Map an error thrown by `connect`, `publish` or `health` to a failure kind. @default 'retryable' */
+  classify?(error: unknown): FailureKind;
+}
+
+/** Facts core hands a backend when creating it. */
+export interface BackendContext {
+  /** The publisher's name in `OUTBOX_PUBLISHERS`. */
+  name: string;
+  logger: Logger;
+  /** Folder of the configuration file; relative paths in options resolve against it. */
+  configDir: string;
+}
+
+export const BACKEND_BRAND: unique symbol = Symbol.for('dispatch.backend-definition');
+
+export interface BackendDefinition<Options = unknown> {
+  readonly [BACKEND_BRAND]: true;
+  /** Short identifier of the kind of backend, e.g. `redis-stream`. */
+  readonly type: string;
+  /**
+   * Schema for the publisher's `OPTIONS` (zod, valibot, arktype... anything implementing Standard
+   * Schema). Validated before `create`; its output is what `create` receives.
+   */
+  readonly options?: StandardSchemaV1<unknown, Options> | undefined;
+  create(options: Options, context: BackendContext): BackendDriver | Promise<BackendDriver>;
+}
+
+export type BackendDefinitionInput<Options> = Omit<BackendDefinition<Options>, typeof BACKEND_BRAND>;
+
+/** Declare a backend. Export the result as the module's default export so `BACKEND` can load it. */
+export function defineBackend<Options = Record<string, never>>(
+  definition: BackendDefinitionInput<Options>,
+): BackendDefinition<Options> {
+  return Object.freeze({ ...definition, [BACKEND_BRAND]: true as const });
+}
+
+export function isBackendDefinition(value: unknown): value is BackendDefinition {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BACKEND_BRAND] === true;
+}
+
+/** Outcome helpers for backend authors. */
+export function published(id: string, ref?: string): PublishOutcome {
+  return { id, ok: true, ref };
+}
+
+export function failed(id: string, failure: FailureKind, error: Error): PublishOutcome {
+  return { id, ok: false, failure, error };
+}
+
+/** A backend as the rest of Dispatch sees it: created, validated and guarded by core. */
+export interface Backend {
+  /** The publisher's name in `OUTBOX_PUBLISHERS`. */
+  readonly name: string;
+  /** The definition's `type`. */
+  readonly type: string;
+  /**
+   * One outcome per event, in the order given. Never rejects for a backend failure (those become
+   * outcomes); rejects with `ClosedError` after `close()`.
+   */
+  publish(events: readonly OutboxEvent[]): Promise<PublishOutcome[]>;
+  /** Never rejects; a failure is `{ ok: false, error }`. */
+  health(): Promise<BackendHealth>;
+  /** Idempotent. Waits for publishes in flight, then closes the driver. */
+  close(): Promise<void>;
+}

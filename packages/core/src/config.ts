@@ -1,0 +1,272 @@
+import { z } from 'zod';
+import type { BackendDefinition } from './backend.js';
+import { ConfigError } from './errors.js';
+import { isBackendDefinition } from './backend.js';
+import { LOG_LEVELS, type Logger, type LogLevel } from './logger.js';
+import { toIssues } from './schema-issues.js';
+import { isStoreDefinition, type StoreDefinition } from './store.js';
+
+/** A publisher: where events routed to its name go (the seed's `OUTBOX_PUBLISHERS` entry). */
+export interface PublisherConfig {
+  /** Module specifier (`'@dispatch/backend-redis-stream'`, `'./backends/webhook.js'`, `'pkg#export'`) or a definition. */
+  BACKEND: string | BackendDefinition<never> | BackendDefinition<any>;
+  /** Options for the backend, validated by its schema. @default {} */
+  OPTIONS?: Record<string, unknown> | undefined;
+  /** Longest a batch publish may take before it counts as the backend being unavailable, in seconds. @default 30 */
+  PUBLISH_TIMEOUT?: number | undefined;
+}
+
+export interface StoreConfig {
+  /** Module specifier or definition of the outbox store, e.g. `'@dispatch/orm-mikro'`. */
+  BACKEND: string | StoreDefinition<never> | StoreDefinition<any>;
+  /** Options for the store, validated by its schema. @default {} */
+  OPTIONS?: Record<string, unknown> | undefined;
+}
+
+export interface WorkerSettings {
+  /** Events claimed per batch. @default 100 */
+  BATCH_SIZE?: number | undefined;
+  /** Seconds to sleep when there is nothing to do (never after a full batch). @default 5 */
+  SLEEP_TIME?: number | undefined;
+  /** Retries after the first attempt (the seed counted attempts; 3 here means up to 4 attempts). @default 3 */
+  MAX_RETRIES?: number | undefined;
+  /** Exponential backoff with jitter, capped at `RETRY_MAX_DELAY`; false: a fixed `RETRY_BASE_DELAY`. @default true */
+  RETRY_BACKOFF?: boolean | undefined;
+  /** First retry delay (and the fixed delay without backoff), in seconds. @default 5 */
+  RETRY_BASE_DELAY?: number | undefined;
+  /** Longest retry delay, in seconds. @default 600 */
+  RETRY_MAX_DELAY?: number | undefined;
+  /** How long a claimed event is leased to a worker before another may take it, in seconds. @default 30 */
+  LEASE_TIME?: number | undefined;
+  /** Batches a worker publishes at once. @default 1 */
+  CONCURRENCY?: number | undefined;
+  /** On SIGINT/SIGTERM, how long in-flight publishes may finish before the worker exits, in seconds. @default 30 */
+  SHUTDOWN_TIMEOUT?: number | undefined;
+}
+
+export interface RetentionSettings {
+  /** Delete published events after `PUBLISHED_RETENTION_DAYS`. @default true */
+  CLEANUP_PUBLISHED?: boolean | undefined;
+  /** @default 7 */
+  PUBLISHED_RETENTION_DAYS?: number | undefined;
+  /** Failed events are deleted after this many days. @default 30 */
+  FAILED_RETENTION_DAYS?: number | undefined;
+  /** Seconds between cleanup runs in the worker. @default 3600 */
+  CLEANUP_INTERVAL?: number | undefined;
+  /** Rows deleted per statement, so cleanup never holds long locks. @default 1000 */
+  CLEANUP_BATCH_SIZE?: number | undefined;
+}
+
+export interface PublishingSettings {
+  /** Largest serialised `data` accepted by `publishEvent`, in bytes. @default 1048576 */
+  MAX_PAYLOAD_BYTES?: number | undefined;
+  /** Default `maxRetries` for new events; falls back to `OUTBOX_WORKER.MAX_RETRIES`. */
+  MAX_RETRIES?: number | undefined;
+}
+
+export interface LoggingSettings {
+  /** Lowest level written by the default console logger. @default 'info' */
+  LEVEL?: LogLevel | undefined;
+  /** Your own logger (pino or anything with debug/info/warn/error); replaces the console logger. */
+  LOGGER?: Logger | undefined;
+}
+
+export interface DispatchConfig {
+  OUTBOX_PUBLISHERS: Record<string, PublisherConfig>;
+  OUTBOX_STORE: StoreConfig;
+  OUTBOX_WORKER?: WorkerSettings | undefined;
+  OUTBOX_RETENTION?: RetentionSettings | undefined;
+  OUTBOX_PUBLISHING?: PublishingSettings | undefined;
+  LOGGING?: LoggingSettings | undefined;
+}
+
+type Complete<T> = { [K in keyof T]-?: Exclude<T[K], undefined> };
+
+/** The configuration with every default filled in. */
+export interface ResolvedConfig {
+  OUTBOX_PUBLISHERS: Record<string, Complete<PublisherConfig>>;
+  OUTBOX_STORE: Complete<StoreConfig>;
+  OUTBOX_WORKER: Complete<WorkerSettings>;
+  OUTBOX_RETENTION: Complete<RetentionSettings>;
+  OUTBOX_PUBLISHING: Complete<Omit<PublishingSettings, 'MAX_RETRIES'>> & { MAX_RETRIES: number };
+  LOGGING: { LEVEL: LogLevel; LOGGER: Logger | undefined };
+}
+
+/** Identity helper that gives `dispatch.config.ts` its types. */
+export function defineConfig(config: DispatchConfig): DispatchConfig {
+  return config;
+}
+
+export const WORKER_DEFAULTS: Complete<WorkerSettings> = {
+  BATCH_SIZE: 100,
+  SLEEP_TIME: 5,
+  MAX_RETRIES: 3,
+  RETRY_BACKOFF: true,
+  RETRY_BASE_DELAY: 5,
+  RETRY_MAX_DELAY: 600,
+  LEASE_TIME: 30,
+  CONCURRENCY: 1,
+  SHUTDOWN_TIMEOUT: 30,
+};
+
+export const RETENTION_DEFAULTS: Complete<RetentionSettings> = {
+  CLEANUP_PUBLISHED: true,
+  PUBLISHED_RETENTION_DAYS: 7,
+  FAILED_RETENTION_DAYS: 30,
+  CLEANUP_INTERVAL: 3600,
+  CLEANUP_BATCH_SIZE: 1000,
+};
+
+export const PUBLISHING_DEFAULTS = { MAX_PAYLOAD_BYTES: 1_048_576 } as const;
+
+export const DEFAULT_PUBLISH_TIMEOUT = 30;
+
+const positiveInt = (what: string, max = 1_000_000) =>
+  z
+    .number({ error: `expected ${what} as a whole number` })
+    .int({ error: `expected ${what} as a whole number` })
+    .min(1, { error: `must be at least 1 (${what})` })
+    .max(max, { error: `must be at most ${max} (${what})` });
+
+const nonNegativeInt = (what: string, max = 1000) =>
+  z
+    .number({ error: `expected ${what} as a whole number` })
+    .int({ error: `expected ${what} as a whole number` })
+    .min(0, { error: `must be 0 or more (${what})` })
+    .max(max, { error: `must be at most ${max} (${what})` });
+
+const seconds = (what: string, min = 0) =>
+  z
+    .number({ error: `expected ${what} in seconds, as a number` })
+    .refine((n) => Number.isFinite(n) && n >= min, { error: `must be a finite number of seconds >= ${min} (${what})` });
+
+const days = (what: string) =>
+  z
+    .number({ error: `expected ${what} as a number of days` })
+    .refine((n) => Number.isFinite(n) && n >= 0, { error: `must be 0 or more days (${what})` });
+
+const specifierOr = (kind: 'backend' | 'store') =>
+  z.custom<unknown>(
+    (value) =>
+      (typeof value === 'string' && value.trim().length > 0) ||
+      (kind === 'backend' ? isBackendDefinition(value) : isStoreDefinition(value)),
+    {
+      error:
+        kind === 'backend'
+          ? "expected a module specifier string (e.g. '@dispatch/backend-redis-stream' or './backends/webhook.js') or a defineBackend() result"
+          : "expected a module specifier string (e.g. '@dispatch/orm-mikro') or a defineStore() result",
+    },
+  );
+
+const optionsObject = z.record(z.string(), z.unknown(), { error: 'expected an object of options' });
+
+const publisherSchema = z.strictObject({
+  BACKEND: specifierOr('backend'),
+  OPTIONS: optionsObject.optional(),
+  PUBLISH_TIMEOUT: seconds('publish timeout', 0.001).optional(),
+});
+
+const loggerSchema = z.custom<Logger>(
+  (value) =>
+    typeof value === 'object' &&
+    value !== null &&
+    ['debug', 'info', 'warn', 'error'].every((m) => typeof (value as Record<string, unknown>)[m] === 'function'),
+  { error: 'expected a logger with debug, info, warn and error methods (pino works)' },
+);
+
+export const configSchema = z.strictObject({
+  OUTBOX_PUBLISHERS: z
+    .record(
+      z.string().regex(/^[A-Za-z0-9_-]+$/, { error: 'publisher names use letters, digits, _ and - only' }),
+      publisherSchema,
+      { error: "expected an object of publishers, e.g. { default: { BACKEND: '@dispatch/backend-redis-stream' } }" },
+    )
+    .refine((publishers) => Object.keys(publishers).length > 0, {
+      error: 'configure at least one publisher (OUTBOX_PUBLISHERS.default)',
+    }),
+  OUTBOX_STORE: z.strictObject(
+    {
+      BACKEND: specifierOr('store'),
+      OPTIONS: optionsObject.optional(),
+    },
+    { error: "expected { BACKEND, OPTIONS } for the outbox store, e.g. { BACKEND: '@dispatch/orm-mikro' }" },
+  ),
+  OUTBOX_WORKER: z
+    .strictObject({
+      BATCH_SIZE: positiveInt('events per batch', 10_000).optional(),
+      SLEEP_TIME: seconds('idle sleep').optional(),
+      MAX_RETRIES: nonNegativeInt('retries after the first attempt').optional(),
+      RETRY_BACKOFF: z.boolean({ error: 'expected true or false' }).optional(),
+      RETRY_BASE_DELAY: seconds('first retry delay').optional(),
+      RETRY_MAX_DELAY: seconds('longest retry delay').optional(),
+      LEASE_TIME: seconds('lease time', 1).optional(),
+      CONCURRENCY: positiveInt('batches in flight', 64).optional(),
+      SHUTDOWN_TIMEOUT: seconds('shutdown timeout').optional(),
+    })
+    .optional(),
+  OUTBOX_RETENTION: z
+    .strictObject({
+      CLEANUP_PUBLISHED: z.boolean({ error: 'expected true or false' }).optional(),
+      PUBLISHED_RETENTION_DAYS: days('published retention').optional(),
+      FAILED_RETENTION_DAYS: days('failed retention').optional(),
+      CLEANUP_INTERVAL: seconds('cleanup interval', 1).optional(),
+      CLEANUP_BATCH_SIZE: positiveInt('rows per cleanup statement', 100_000).optional(),
+    })
+    .optional(),
+  OUTBOX_PUBLISHING: z
+    .strictObject({
+      MAX_PAYLOAD_BYTES: positiveInt('payload limit in bytes', 512 * 1024 * 1024).optional(),
+      MAX_RETRIES: nonNegativeInt('retries after the first attempt').optional(),
+    })
+    .optional(),
+  LOGGING: z
+    .strictObject({
+      LEVEL: z.enum(LOG_LEVELS as [LogLevel, ...LogLevel[]], { error: `expected one of ${LOG_LEVELS.join(', ')}` }).optional(),
+      LOGGER: loggerSchema.optional(),
+    })
+    .optional(),
+});
+
+/**
+ * Validate a configuration and fill in the defaults. Throws one `ConfigError` listing every
+ * problem, each with its key path (and for a misspelt key, the likely intended one).
+ */
+export function resolveConfig(input: unknown, source?: string): ResolvedConfig {
+  const result = configSchema.safeParse(input);
+  if (!result.success) {
+    throw new ConfigError(toIssues(configSchema, result.error.issues as never), { source });
+  }
+  const config = result.data as DispatchConfig;
+  const worker: Complete<WorkerSettings> = { ...WORKER_DEFAULTS, ...stripUndefined(config.OUTBOX_WORKER) };
+  const issues = [];
+  if (worker.RETRY_MAX_DELAY < worker.RETRY_BASE_DELAY) {
+    issues.push({ path: 'OUTBOX_WORKER.RETRY_MAX_DELAY', message: 'must be at least RETRY_BASE_DELAY' });
+  }
+  if (issues.length > 0) throw new ConfigError(issues, { source });
+  const publishers: ResolvedConfig['OUTBOX_PUBLISHERS'] = {};
+  for (const [name, publisher] of Object.entries(config.OUTBOX_PUBLISHERS)) {
+    publishers[name] = {
+      BACKEND: publisher.BACKEND,
+      OPTIONS: publisher.OPTIONS ?? {},
+      PUBLISH_TIMEOUT: publisher.PUBLISH_TIMEOUT ?? DEFAULT_PUBLISH_TIMEOUT,
+    };
+  }
+  return {
+    OUTBOX_PUBLISHERS: publishers,
+    OUTBOX_STORE: { BACKEND: config.OUTBOX_STORE.BACKEND, OPTIONS: config.OUTBOX_STORE.OPTIONS ?? {} },
+    OUTBOX_WORKER: worker,
+    OUTBOX_RETENTION: { ...RETENTION_DEFAULTS, ...stripUndefined(config.OUTBOX_RETENTION) },
+    OUTBOX_PUBLISHING: {
+      MAX_PAYLOAD_BYTES: config.OUTBOX_PUBLISHING?.MAX_PAYLOAD_BYTES ?? PUBLISHING_DEFAULTS.MAX_PAYLOAD_BYTES,
+      MAX_RETRIES: config.OUTBOX_PUBLISHING?.MAX_RETRIES ?? worker.MAX_RETRIES,
+    },
+    LOGGING: { LEVEL: config.LOGGING?.LEVEL ?? 'info', LOGGER: config.LOGGING?.LOGGER },
+  };
+}
+
+function stripUndefined<T extends object>(value: T | undefined): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  if (!value) return {};
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>;
+  };
+}

@@ -1,0 +1,196 @@
+import { dirname } from 'node:path';
+import type { Backend, BackendDefinition } from './backend.js';
+import type { CloudEvent } from './cloud-event.js';
+import { type DispatchConfig, type ResolvedConfig, resolveConfig } from './config.js';
+import { ClosedError, ConfigError, InvalidEventError, type Issue } from './errors.js';
+import type { NewEvent } from './event.js';
+import { cloudEventToInput, type PublishCloudEventOptions, type PublishEventInput, prepareEvent } from './event-input.js';
+import { Hooks } from './hooks.js';
+import { loadDefinition } from './loader.js';
+import { childLogger, createConsoleLogger, type Logger } from './logger.js';
+import { createBackend, validateBackendOptions } from './managed-backend.js';
+import { createStore } from './managed-store.js';
+import { resolveBackendName } from './routing.js';
+import type { OutboxStore, StoreDefinition } from './store.js';
+
+export interface PublishOptions {
+  /**
+   * The caller's transaction, in the store's form (for `@dispatch/orm-mikro`, the `EntityManager`
+   * of the transaction). Leave out to join the ORM's ambient transaction, or write on its own.
+   */
+  transaction?: unknown;
+}
+
+export interface Publisher {
+  /** Validate and write one event in the caller's transaction; returns what was written. */
+  publishEvent(input: PublishEventInput, options?: PublishOptions): Promise<NewEvent>;
+  /** Validate every event, then write them all in one round trip; nothing is written if any is invalid. */
+  publishEvents(inputs: readonly PublishEventInput[], options?: PublishOptions): Promise<NewEvent[]>;
+  /** Write a CloudEvent (JSON form), keeping every attribute. */
+  publishCloudEvent(
+    cloudEvent: CloudEvent,
+    options?: PublishCloudEventOptions & PublishOptions,
+  ): Promise<NewEvent>;
+}
+
+export interface Dispatch {
+  readonly config: ResolvedConfig;
+  /** Folder relative `BACKEND` paths resolve against. */
+  readonly configDir: string;
+  readonly logger: Logger;
+  readonly publisher: Publisher;
+  readonly store: OutboxStore;
+  /** Every configured publisher's backend, by name. Each connects on first use, not before. */
+  readonly backends: ReadonlyMap<string, Backend>;
+  /** After-commit hooks and the per-type handler registry. */
+  readonly hooks: Hooks;
+  /** Close backends and store. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface CreateDispatchOptions {
+  /** Folder that relative `BACKEND` paths resolve against. @default the config file's folder, else cwd */
+  configDir?: string | undefined;
+  /** Where the configuration came from, for error messages. */
+  source?: string | undefined;
+}
+
+/**
+ * Validate the configuration, load every backend and the store, and return the publisher.
+ * Nothing connects yet: a process that only publishes never opens a backend connection.
+ */
+export async function createDispatch(
+  config: DispatchConfig | ResolvedConfig,
+  options: CreateDispatchOptions = {},
+): Promise<Dispatch> {
+  const resolved = resolveConfig(config, options.source);
+  const configDir = options.configDir ?? (options.source ? dirname(options.source) : process.cwd());
+  const logger = resolved.LOGGING.LOGGER ?? createConsoleLogger({ level: resolved.LOGGING.LEVEL });
+
+  // Load and validate everything before creating anything, so every mistake is reported at once.
+  const issues: Issue[] = [];
+  const definitions = new Map<string, { definition: BackendDefinition; options: unknown }>();
+  for (const [name, publisher] of Object.entries(resolved.OUTBOX_PUBLISHERS)) {
+    try {
+      const definition =
+        typeof publisher.BACKEND === 'string'
+          ? await loadDefinition(publisher.BACKEND, 'backend', configDir)
+          : (publisher.BACKEND as BackendDefinition);
+      const validated = await validateBackendOptions(definition, publisher.OPTIONS, `OUTBOX_PUBLISHERS.${name}.OPTIONS`);
+      definitions.set(name, { definition, options: validated });
+    } catch (error) {
+      if (error instanceof ConfigError) issues.push(...error.issues);
+      else issues.push({ path: `OUTBOX_PUBLISHERS.${name}.BACKEND`, message: (error as Error).message });
+    }
+  }
+  let storeDefinition: StoreDefinition | undefined;
+  try {
+    storeDefinition =
+      typeof resolved.OUTBOX_STORE.BACKEND === 'string'
+        ? await loadDefinition(resolved.OUTBOX_STORE.BACKEND, 'store', configDir)
+        : (resolved.OUTBOX_STORE.BACKEND as StoreDefinition);
+  } catch (error) {
+    issues.push({ path: 'OUTBOX_STORE.BACKEND', message: (error as Error).message });
+  }
+  let store: OutboxStore | undefined;
+  if (storeDefinition) {
+    try {
+      store = await createStore(storeDefinition, resolved.OUTBOX_STORE.OPTIONS, {
+        logger: childLogger(logger, 'store'),
+        configDir,
+      });
+    } catch (error) {
+      if (error instanceof ConfigError) issues.push(...error.issues);
+      else throw error;
+    }
+  }
+  if (issues.length > 0 || !store) throw new ConfigError(issues, { source: options.source });
+
+  const backends = new Map<string, Backend>();
+  for (const [name, { definition, options: backendOptions }] of definitions) {
+    backends.set(
+      name,
+      // Options were validated above; validating again is cheap and keeps createBackend self-contained.
+      await createBackend(definition, backendOptions, {
+        name,
+        logger: childLogger(logger, 'backend', { backend: name }),
+        configDir,
+        timeoutMs: (resolved.OUTBOX_PUBLISHERS[name]?.PUBLISH_TIMEOUT ?? 30) * 1000,
+      }),
+    );
+  }
+
+  const hooks = new Hooks(childLogger(logger, 'hooks'));
+  const publisherNames = Object.keys(resolved.OUTBOX_PUBLISHERS);
+  const limits = {
+    maxPayloadBytes: resolved.OUTBOX_PUBLISHING.MAX_PAYLOAD_BYTES,
+    defaultMaxRetries: resolved.OUTBOX_PUBLISHING.MAX_RETRIES,
+  };
+  const outboxStore = store;
+  let closed = false;
+  let closing: Promise<void> | undefined;
+
+  const prepare = (input: PublishEventInput, index: number, createdAt = new Date()): NewEvent => {
+    // An unknown backend throws here, in the caller's code, before anything is written.
+    const backend = resolveBackendName(input?.backend, publisherNames);
+    const result = prepareEvent(input, backend, limits, createdAt);
+    if (!result.event) throw new InvalidEventError(result.issues, index);
+    return result.event;
+  };
+
+  const write = async (events: NewEvent[], options: PublishOptions | undefined): Promise<NewEvent[]> => {
+    if (closed) throw new ClosedError('Dispatch');
+    await outboxStore.insert(events, {
+      transaction: options?.transaction,
+      onCommit: () => {
+        for (const event of events) void hooks.emit('created', event);
+      },
+    });
+    return events;
+  };
+
+  const publisher: Publisher = {
+    async publishEvent(input, options) {
+      const [event] = await write([prepare(input, 0)], options);
+      return event as NewEvent;
+    },
+    async publishEvents(inputs, options) {
+      if (!Array.isArray(inputs)) {
+        throw new InvalidEventError([{ path: '', message: 'publishEvents expects an array of events' }]);
+      }
+      const now = new Date();
+      return write(
+        inputs.map((input, index) => prepare(input, index, now)),
+        options,
+      );
+    },
+    async publishCloudEvent(cloudEvent, options = {}) {
+      const { transaction, ...publishOptions } = options;
+      const { input, createdAt, issues: cloudIssues } = cloudEventToInput(cloudEvent, publishOptions);
+      if (cloudIssues.length > 0) throw new InvalidEventError(cloudIssues);
+      const [event] = await write([prepare(input, 0, createdAt)], { transaction });
+      return event as NewEvent;
+    },
+  };
+
+  return {
+    config: resolved,
+    configDir,
+    logger,
+    publisher,
+    store: outboxStore,
+    backends,
+    hooks,
+    close() {
+      if (!closing) {
+        closed = true;
+        closing = (async () => {
+          const results = await Promise.allSettled([...[...backends.values()].map((b) => b.close()), outboxStore.close()]);
+          const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+          if (failure) throw failure.reason;
+        })();
+      }
+      return closing;
+    },
+  };
+}

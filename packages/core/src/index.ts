@@ -1,0 +1,111 @@
+export {
+  BACKEND_BRAND,
+  type Backend,
+  type BackendContext,
+  type BackendDefinition,
+  type BackendDefinitionInput,
+  type BackendDriver,
+  type BackendHealth,
+  defineBackend,
+  type FailureKind,
+  failed,
+  isBackendDefinition,
+  type PublishOutcome,
+  published,
+} from './backend.js';
+export { type CloudEvent, toCloudEvent } from './cloud-event.js';
+export {
+  type DispatchConfig,
+  DEFAULT_PUBLISH_TIMEOUT,
+  defineConfig,
+  type LoggingSettings,
+  type PublisherConfig,
+  type PublishingSettings,
+  PUBLISHING_DEFAULTS,
+  RETENTION_DEFAULTS,
+  type ResolvedConfig,
+  type RetentionSettings,
+  resolveConfig,
+  type StoreConfig,
+  WORKER_DEFAULTS,
+  type WorkerSettings,
+} from './config.js';
+export { CONFIG_FILE_NAMES, type LoadedConfigFile, loadConfigFile } from './config-file.js';
+export {
+  type CreateDispatchOptions,
+  createDispatch,
+  type Dispatch,
+  type PublishOptions,
+  type Publisher,
+} from './dispatch.js';
+export {
+  BackendUnavailableError,
+  ClosedError,
+  ConfigError,
+  DispatchError,
+  type DispatchErrorCode,
+  EventRejectedError,
+  InvalidArgumentError,
+  InvalidEventError,
+  type Issue,
+  isDispatchError,
+  LoadError,
+  PublishFailedError,
+  StoreNotReadyError,
+  StoreUnsupportedError,
+  TimeoutError,
+  TransactionRequiredError,
+  UnknownBackendError,
+} from './errors.js';
+export {
+  type AttemptRecord,
+  CLOUDEVENT_ATTRIBUTES,
+  EVENT_STATUSES,
+  type EventContent,
+  type EventStatus,
+  type JsonValue,
+  MAX_ATTEMPT_HISTORY,
+  type NewEvent,
+  type OutboxEvent,
+  RESERVED_FIELDS,
+  type ScalarValue,
+} from './event.js';
+export { type PublishCloudEventOptions, type PublishEventInput, prepareEvent } from './event-input.js';
+export { type EventHandler, type HookEvents, type HookHandler, type HookName, Hooks } from './hooks.js';
+export { findJsonProblems } from './json.js';
+export { loadDefinition } from './loader.js';
+export {
+  type ConsoleLoggerOptions,
+  childLogger,
+  createConsoleLogger,
+  LOG_LEVELS,
+  type Logger,
+  type LogLevel,
+  silentLogger,
+} from './logger.js';
+export { type CreateBackendOptions, createBackend, failureKindOf } from './managed-backend.js';
+export { type CreateStoreOptions, createStore } from './managed-store.js';
+export { redactOptions, redactText, redactUrl } from './redact.js';
+export { resolveBackendName } from './routing.js';
+export { formatPath, suggestKey, toIssues, validateWith } from './schema-issues.js';
+export {
+  type ClaimRequest,
+  type CleanupRequest,
+  defineStore,
+  type EventFilter,
+  type InsertContext,
+  isStoreDefinition,
+  type ListPage,
+  type ListRequest,
+  type OutboxStore,
+  type OutcomeRecord,
+  type RecordResult,
+  STORE_BRAND,
+  type StoreContext,
+  type StoreDefinition,
+  type StoreDefinitionInput,
+  type StoreDriver,
+  type StoreHealth,
+  type StoreStats,
+} from './store.js';
+export { withTimeout } from './timeout.js';

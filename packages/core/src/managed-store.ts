@@ -1,0 +1,169 @@
+import { ClosedError, ConfigError, InvalidArgumentError } from './errors.js';
+import type { Logger } from './logger.js';
+import { validateWith } from './schema-issues.js';
+import type { ClaimRequest, OutboxStore, StoreDefinition, StoreDriver } from './store.js';
+
+export interface CreateStoreOptions {
+  logger: Logger;
+  configDir?: string | undefined;
+}
+
+function requireInteger(what: string, value: unknown, min: number): void {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new InvalidArgumentError(`${what} must be a whole number >= ${min}, got ${String(value)}`);
+  }
+}
+
+function requireIds(what: string, ids: unknown): void {
+  if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string' || id.length === 0)) {
+    throw new InvalidArgumentError(`${what} expects an array of event ids`);
+  }
+}
+
+function checkClaim(request: ClaimRequest): void {
+  if (typeof request?.owner !== 'string' || request.owner.length === 0) {
+    throw new InvalidArgumentError('claim needs an owner token (a non-empty string unique to the worker)');
+  }
+  requireInteger('claim limit', request.limit, 1);
+  requireInteger('claim leaseMs', request.leaseMs, 1);
+}
+
+/**
+ * Wrap a store definition: options validated up front, the driver created and connected once on
+ * first use (again after a failed connect), arguments checked, and no use after close.
+ */
+export async function createStore<O>(
+  definition: StoreDefinition<O>,
+  rawOptions: unknown,
+  options: CreateStoreOptions,
+): Promise<OutboxStore> {
+  let validated = (rawOptions ?? {}) as O;
+  if (definition.options) {
+    const result = await validateWith(definition.options, rawOptions ?? {}, 'OUTBOX_STORE.OPTIONS');
+    if (!result.ok) throw new ConfigError(result.issues);
+    validated = result.value;
+  }
+  const label = `Outbox store (${definition.type})`;
+  const context = { logger: options.logger, configDir: options.configDir ?? process.cwd() };
+  let created: Promise<StoreDriver> | undefined;
+  let connected: Promise<StoreDriver> | undefined;
+  let closing: Promise<void> | undefined;
+  let closed = false;
+
+  // Creating the driver does no I/O; connecting checks the schema, which `migrate` must skip.
+  const instance = (): Promise<StoreDriver> => {
+    if (closed) return Promise.reject(new ClosedError(label));
+    if (!created) {
+      created = Promise.resolve(definition.create(validated, context));
+      created.catch(() => {
+        created = undefined;
+      });
+    }
+    return created;
+  };
+  const ready = (): Promise<StoreDriver> => {
+    if (closed) return Promise.reject(new ClosedError(label));
+    if (!connected) {
+      connected = instance().then(async (driver) => {
+        await driver.connect?.();
+        return driver;
+      });
+      connected.catch(() => {
+        connected = undefined;
+      });
+    }
+    return connected;
+  };
+
+  return {
+    type: definition.type,
+    async migrate() {
+      const driver = await instance();
+      await driver.migrate?.();
+      connected = undefined;
+    },
+    async insert(events, insertContext) {
+      if (!Array.isArray(events)) throw new InvalidArgumentError('insert expects an array of events');
+      if (events.length === 0) {
+        insertContext.onCommit();
+        return;
+      }
+      return (await ready()).insert(events, insertContext);
+    },
+    async claim(request) {
+      checkClaim(request);
+      return (await ready()).claim(request);
+    },
+    async renew(owner, ids, leaseMs) {
+      requireIds('renew', ids);
+      requireInteger('renew leaseMs', leaseMs, 1);
+      if (ids.length === 0) return [];
+      return (await ready()).renew(owner, ids, leaseMs);
+    },
+    async record(owner, outcomes) {
+      if (!Array.isArray(outcomes)) throw new InvalidArgumentError('record expects an array of outcomes');
+      if (outcomes.length === 0) return { applied: [], lost: [] };
+      for (const outcome of outcomes) {
+        if ((outcome.status === 'retry' || outcome.status === 'released') && outcome.delayMs !== undefined) {
+          if (!Number.isFinite(outcome.delayMs) || outcome.delayMs < 0) {
+            throw new InvalidArgumentError(`outcome for ${outcome.id}: delayMs must be a finite number >= 0`);
+          }
+        }
+      }
+      return (await ready()).record(owner, outcomes);
+    },
+    async cleanup(request) {
+      requireInteger('cleanup limit', request.limit, 1);
+      if (!Number.isFinite(request.olderThanMs) || request.olderThanMs < 0) {
+        throw new InvalidArgumentError('cleanup olderThanMs must be a finite number >= 0');
+      }
+      return (await ready()).cleanup(request);
+    },
+    async list(request) {
+      if (request.limit !== undefined) requireInteger('list limit', request.limit, 1);
+      return (await ready()).list(request);
+    },
+    async get(id) {
+      return (await ready()).get(id);
+    },
+    async requeue(ids) {
+      requireIds('requeue', ids);
+      if (ids.length === 0) return 0;
+      return (await ready()).requeue(ids);
+    },
+    async fail(ids, reason) {
+      requireIds('fail', ids);
+      if (ids.length === 0) return 0;
+      return (await ready()).fail(ids, reason);
+    },
+    async stats() {
+      return (await ready()).stats();
+    },
+    async health() {
+      if (closed) return { ok: false, error: `${label} is closed` };
+      try {
+        return await (await ready()).health();
+      } catch (error) {
+        return { ok: false, error: (error as Error).message };
+      }
+    },
+    async subscribe(listener) {
+      const driver = await ready();
+      if (!driver.subscribe) return async () => {};
+      return driver.subscribe(listener);
+    },
+    close() {
+      if (!closing) {
+        closed = true;
+        closing = (async () => {
+          const current = created;
+          created = undefined;
+          connected = undefined;
+          const driver = await current?.catch(() => undefined);
+          await driver?.close();
+        })();
+      }
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,231 @@
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+import type { EventStatus, NewEvent, OutboxEvent } from './event.js';
+import type { Logger } from './logger.js';
+
+/** What the publisher hands the store with each write. */
+export interface InsertContext {
+  /**
+   * The caller's transaction, in whatever form the store understands (a MikroORM `EntityManager`,
+   * a memory-store transaction...). `undefined` means "no explicit transaction": the store joins
+   * an ambient one if its ORM has such a thing, else writes and commits on its own.
+   */
+  transaction: unknown;
+  /**
+   * Call once after the transaction holding the rows commits (at once when the store committed on
+   * its own); never when it rolls back. Drives the `created` hooks and in-process wake-ups, so a
+   * handler never sees an event whose transaction rolled back.
+   */
+  onCommit: () => void;
+}
+
+export interface ClaimRequest {
+  /**
+   * The claiming worker's lease token, unique per worker instance. Every outcome write is
+   * conditional on it (fencing), so a worker that stalled past its lease cannot overwrite the work
+   * of the worker that took the event over.
+   */
+  owner: string;
+  /** At most this many events. */
+  limit: number;
+  /** Lease length; `lockedUntil` = store clock now + `leaseMs`. */
+  leaseMs: number;
+  /** Only events for these publishers (the worker leaves paused backends alone); all when absent. */
+  backends?: readonly string[] | undefined;
+}
+
+/** What a worker records for an event it holds. */
+export type OutcomeRecord =
+  | { id: string; status: 'published' }
+  /** Try again no earlier than store clock now + `delayMs`; the attempt counts. */
+  | { id: string; status: 'retry'; delayMs: number; error: string }
+  /** Final failure (rejected, or out of retries). */
+  | { id: string; status: 'failed'; error: string }
+  /**
+   * Give the event back without using its attempt (backend unavailable, shutdown before publish,
+   * publisher no longer configured); claimable again after `delayMs` (default 0).
+   */
+  | { id: string; status: 'released'; delayMs?: number | undefined; reason?: string | undefined };
+
+export interface RecordResult {
+  /** Ids whose outcome was written. */
+  applied: string[];
+  /** Ids whose lease this owner no longer holds; nothing was written for them. */
+  lost: string[];
+}
+
+export interface EventFilter {
+  status?: readonly EventStatus[] | undefined;
+  eventType?: string | undefined;
+  source?: string | undefined;
+  key?: string | undefined;
+  backend?: string | undefined;
+  /** Created at or after. */
+  since?: Date | undefined;
+  /** Created before. */
+  until?: Date | undefined;
+  /** Case-insensitive substring of id, type, source or subject. */
+  search?: string | undefined;
+  ids?: readonly string[] | undefined;
+}
+
+export interface ListRequest {
+  filter?: EventFilter | undefined;
+  /** Page size. @default 50 */
+  limit?: number | undefined;
+  /** Cursor from a previous page's `next`. */
+  after?: string | undefined;
+}
+
+export interface ListPage {
+  /** Newest first. */
+  events: OutboxEvent[];
+  /** Pass as `after` for the next page; null on the last page. */
+  next: string | null;
+}
+
+export interface CleanupRequest {
+  /** Which final status to delete. */
+  status: 'published' | 'failed';
+  /** Only events that reached that status longer ago than this (store clock). */
+  olderThanMs: number;
+  /** Delete at most this many in one call; callers loop until fewer come back. */
+  limit: number;
+  /** Count what would be deleted (ignoring `limit`), delete nothing. */
+  dryRun?: boolean | undefined;
+}
+
+export interface StoreStats {
+  counts: Record<EventStatus, number>;
+  /** Age of the oldest due `pending`/`retry` event; null when none is due. */
+  oldestPendingAgeMs: number | null;
+  /** Events under a live lease. */
+  inFlight: number;
+  byBackend: Record<string, Record<EventStatus, number>>;
+}
+
+export interface StoreHealth {
+  ok: boolean;
+  error?: string | undefined;
+  details?: Record<string, unknown> | undefined;
+}
+
+/**
+ * What a store implements. Core's wrapper owns the lifecycle (connect once, no use after close);
+ * the store owns its I/O and the rules below, each of which closes a race that the seed library
+ * left open. The conformance suite in `@dispatch/core/testing` checks every one of them.
+ */
+export interface StoreDriver {
+  /** Check the schema is there and usable (`StoreNotReadyError` names `dispatch migrate` if not). */
+  connect?(): Promise<void>;
+
+  /** Create or update the outbox schema. Idempotent. */
+  migrate?(): Promise<void>;
+
+  /**
+   * Write events in the caller's transaction, so an event exists if and only if the caller's
+   * change committed (the race: a worker publishing an event whose business change rolled back).
+   * An id that already exists is skipped, not duplicated and not an error (idempotent publishing).
+   * New events are `pending`, attempts 0, `availableAt` = `scheduledAt` or the store's now.
+   */
+  insert(events: readonly NewEvent[], context: InsertContext): Promise<void>;
+
+  /**
+   * Atomically take up to `limit` due events (`pending`/`retry` with `availableAt` <= now, or
+   * `processing` with an expired lease) and lease them to `owner`: status `processing`,
+   * `lockedUntil` = now + `leaseMs`, attempts + 1, all on the store's clock. Oldest first.
+   *
+   * - No event is handed to two live leases (the race: two workers publishing the same event).
+   * - An expired lease is claimable with no manual step, and the attempt it used stays counted
+   *   (the race: a crash between "processing" and "published" leaving the event stuck forever).
+   * - Ordering: among events that share a non-null `key`, only the earliest (lowest sequence)
+   *   event that is not final may be claimed, and only when no event of that key is under a live
+   *   lease (the race: a retried event being overtaken by a later one of the same key). `failed`
+   *   and `published` events do not hold their key back. Events with no key are unordered.
+   * - Returns only once the claim is committed; no lock is held while the caller publishes.
+   */
+  claim(request: ClaimRequest): Promise<OutboxEvent[]>;
+
+  /** Extend the lease of events `owner` still holds; returns those ids. The rest were lost. */
+  renew(owner: string, ids: readonly string[], leaseMs: number): Promise<string[]>;
+
+  /**
+   * Write outcomes for events `owner` holds, in one round trip where the database allows.
+   * Every write is conditional on `owner` still holding the event (status `processing` and the
+   * same lease token); otherwise the id is reported in `lost` and nothing is changed (the race:
+   * a worker that paused past its lease overwriting the worker that took over). A lease that
+   * expired but was not yet taken over still belongs to its owner: recording then is safe and
+   * avoids a needless second publish. A `retry` or
+   * `failed` outcome sets `lastError` and appends to `history`; `released` undoes the attempt.
+   */
+  record(owner: string, outcomes: readonly OutcomeRecord[]): Promise<RecordResult>;
+
+  /** Delete old final events in a bounded batch, never holding long locks. Returns the count. */
+  cleanup(request: CleanupRequest): Promise<number>;
+
+  list(request: ListRequest): Promise<ListPage>;
+
+  get(id: string): Promise<OutboxEvent | null>;
+
+  /**
+   * Put `failed` events back to `pending` with attempts 0 and due now. Only failed events: an
+   * in-flight one is never touched (its lease recovers it), a published one is never re-sent.
+   */
+  requeue(ids: readonly string[]): Promise<number>;
+
+  /**
+   * Mark `pending`/`retry` events `failed` with `reason`. Never a `processing` event (a worker may be
+   * publishing it at this moment) nor a `published` one.
+   */
+  fail(ids: readonly string[], reason: string): Promise<number>;
+
+  stats(): Promise<StoreStats>;
+
+  health(): Promise<StoreHealth>;
+
+  /**
+   * Optional wake-up channel: `listener` is called soon after events commit (from any process),
+   * so a worker need not wait for its poll. Resolves to an unsubscribe function.
+   */
+  subscribe?(listener: () => void): Promise<() => Promise<void>>;
+
+  close(): Promise<void>;
+}
+
+/** Facts core hands a store when creating it. */
+export interface StoreContext {
+  logger: Logger;
+  configDir: string;
+}
+
+export const STORE_BRAND: unique symbol = Symbol.for('dispatch.store-definition');
+
+export interface StoreDefinition<Options = unknown> {
+  readonly [STORE_BRAND]: true;
+  /** Short identifier, e.g. `mikro-orm`. */
+  readonly type: string;
+  /** Schema for `OUTBOX_STORE.OPTIONS` (any Standard Schema implementation). */
+  readonly options?: StandardSchemaV1<unknown, Options> | undefined;
+  create(options: Options, context: StoreContext): StoreDriver | Promise<StoreDriver>;
+}
+
+export type StoreDefinitionInput<Options> = Omit<StoreDefinition<Options>, typeof STORE_BRAND>;
+
+/** Declare a store. Export the result as the module's default export so `OUTBOX_STORE` can load it. */
+export function defineStore<Options = Record<string, never>>(
+  definition: StoreDefinitionInput<Options>,
+): StoreDefinition<Options> {
+  return Object.freeze({ ...definition, [STORE_BRAND]: true as const });
+}
+
+export function isStoreDefinition(value: unknown): value is StoreDefinition {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[STORE_BRAND] === true;
+}
+
+/** A store as the rest of Dispatch sees it: the driver's methods behind core's lifecycle guard. */
+export interface OutboxStore extends Omit<StoreDriver, 'connect' | 'classify' | 'migrate' | 'subscribe'> {
+  readonly type: string;
+  /** Create or update the schema; a no-op for stores without one. */
+  migrate(): Promise<void>;
+  /** Wake-ups from the store; resolves to a no-op unsubscribe when the store has no channel. */
+  subscribe(listener: () => void): Promise<() => Promise<void>>;
+}
