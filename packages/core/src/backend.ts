@@ -89,7 +89,9 @@ export function defineBackend<Options = Record<string, never>>(
 }
 
 export function isBackendDefinition(value: unknown): value is BackendDefinition {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BACKEND_BRAND] === true;
+  return (
+    typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BACKEND_BRAND] === true
+  );
 }
 
 /** Outcome helpers for backend authors. */

@@ -26,7 +26,9 @@ export interface LoadedConfigFile {
  * Find and import `dispatch.config.*` (TypeScript too) from `cwd`, or the file given. Its default
  * export (or an export named `config`) is the configuration, or a function returning it.
  */
-export async function loadConfigFile(options: { cwd?: string; file?: string | undefined } = {}): Promise<LoadedConfigFile> {
+export async function loadConfigFile(
+  options: { cwd?: string; file?: string | undefined } = {},
+): Promise<LoadedConfigFile> {
   const cwd = options.cwd ?? process.cwd();
   let path: string | undefined;
   if (options.file) {
@@ -50,7 +52,9 @@ export async function loadConfigFile(options: { cwd?: string; file?: string | un
   try {
     module = (await jiti.import(path)) as Record<string, unknown>;
   } catch (error) {
-    throw new ConfigError([{ path: '', message: `cannot import ${path}: ${(error as Error).message}` }], { cause: error });
+    throw new ConfigError([{ path: '', message: `cannot import ${path}: ${(error as Error).message}` }], {
+      cause: error,
+    });
   }
   let config: unknown = module?.default ?? module?.config ?? module;
   if (typeof config === 'function') config = await (config as () => unknown)();

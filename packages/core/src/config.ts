@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { BackendDefinition } from './backend.js';
-import { ConfigError } from './errors.js';
 import { isBackendDefinition } from './backend.js';
+import { ConfigError } from './errors.js';
 import { LOG_LEVELS, type Logger, type LogLevel } from './logger.js';
 import { toIssues } from './schema-issues.js';
 import { isStoreDefinition, type StoreDefinition } from './store.js';
@@ -9,7 +9,7 @@ import { isStoreDefinition, type StoreDefinition } from './store.js';
 /** A publisher: where events routed to its name go (the seed's `OUTBOX_PUBLISHERS` entry). */
 export interface PublisherConfig {
   /** Module specifier (`'@dispatch/backend-redis-stream'`, `'./backends/webhook.js'`, `'pkg#export'`) or a definition. */
-  BACKEND: string | BackendDefinition<never> | BackendDefinition<any>;
+  BACKEND: string | BackendDefinition;
   /** Options for the backend, validated by its schema. @default {} */
   OPTIONS?: Record<string, unknown> | undefined;
   /** Longest a batch publish may take before it counts as the backend being unavailable, in seconds. @default 30 */
@@ -18,7 +18,7 @@ export interface PublisherConfig {
 
 export interface StoreConfig {
   /** Module specifier or definition of the outbox store, e.g. `'@dispatch/orm-mikro'`. */
-  BACKEND: string | StoreDefinition<never> | StoreDefinition<any>;
+  BACKEND: string | StoreDefinition;
   /** Options for the store, validated by its schema. @default {} */
   OPTIONS?: Record<string, unknown> | undefined;
 }
@@ -138,7 +138,9 @@ const nonNegativeInt = (what: string, max = 1000) =>
 const seconds = (what: string, min = 0) =>
   z
     .number({ error: `expected ${what} in seconds, as a number` })
-    .refine((n) => Number.isFinite(n) && n >= min, { error: `must be a finite number of seconds >= ${min} (${what})` });
+    .refine((n) => Number.isFinite(n) && n >= min, {
+      error: `must be a finite number of seconds >= ${min} (${what})`,
+    });
 
 const days = (what: string) =>
   z
@@ -170,7 +172,9 @@ const loggerSchema = z.custom<Logger>(
   (value) =>
     typeof value === 'object' &&
     value !== null &&
-    ['debug', 'info', 'warn', 'error'].every((m) => typeof (value as Record<string, unknown>)[m] === 'function'),
+    ['debug', 'info', 'warn', 'error'].every(
+      (m) => typeof (value as Record<string, unknown>)[m] === 'function',
+    ),
   { error: 'expected a logger with debug, info, warn and error methods (pino works)' },
 );
 
@@ -179,7 +183,10 @@ export const configSchema = z.strictObject({
     .record(
       z.string().regex(/^[A-Za-z0-9_-]+$/, { error: 'publisher names use letters, digits, _ and - only' }),
       publisherSchema,
-      { error: "expected an object of publishers, e.g. { default: { BACKEND: '@dispatch/backend-redis-stream' } }" },
+      {
+        error:
+          "expected an object of publishers, e.g. { default: { BACKEND: '@dispatch/backend-redis-stream' } }",
+      },
     )
     .refine((publishers) => Object.keys(publishers).length > 0, {
       error: 'configure at least one publisher (OUTBOX_PUBLISHERS.default)',
@@ -221,7 +228,9 @@ export const configSchema = z.strictObject({
     .optional(),
   LOGGING: z
     .strictObject({
-      LEVEL: z.enum(LOG_LEVELS as [LogLevel, ...LogLevel[]], { error: `expected one of ${LOG_LEVELS.join(', ')}` }).optional(),
+      LEVEL: z
+        .enum(LOG_LEVELS as [LogLevel, ...LogLevel[]], { error: `expected one of ${LOG_LEVELS.join(', ')}` })
+        .optional(),
       LOGGER: loggerSchema.optional(),
     })
     .optional(),
@@ -264,7 +273,9 @@ export function resolveConfig(input: unknown, source?: string): ResolvedConfig {
   };
 }
 
-function stripUndefined<T extends object>(value: T | undefined): { [K in keyof T]?: Exclude<T[K], undefined> } {
+function stripUndefined<T extends object>(
+  value: T | undefined,
+): { [K in keyof T]?: Exclude<T[K], undefined> } {
   if (!value) return {};
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as {
     [K in keyof T]?: Exclude<T[K], undefined>;

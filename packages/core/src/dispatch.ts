@@ -4,7 +4,12 @@ import type { CloudEvent } from './cloud-event.js';
 import { type DispatchConfig, type ResolvedConfig, resolveConfig } from './config.js';
 import { ClosedError, ConfigError, InvalidEventError, type Issue } from './errors.js';
 import type { NewEvent } from './event.js';
-import { cloudEventToInput, type PublishCloudEventOptions, type PublishEventInput, prepareEvent } from './event-input.js';
+import {
+  cloudEventToInput,
+  type PublishCloudEventOptions,
+  type PublishEventInput,
+  prepareEvent,
+} from './event-input.js';
 import { Hooks } from './hooks.js';
 import { loadDefinition } from './loader.js';
 import { childLogger, createConsoleLogger, type Logger } from './logger.js';
@@ -76,7 +81,11 @@ export async function createDispatch(
         typeof publisher.BACKEND === 'string'
           ? await loadDefinition(publisher.BACKEND, 'backend', configDir)
           : (publisher.BACKEND as BackendDefinition);
-      const validated = await validateBackendOptions(definition, publisher.OPTIONS, `OUTBOX_PUBLISHERS.${name}.OPTIONS`);
+      const validated = await validateBackendOptions(
+        definition,
+        publisher.OPTIONS,
+        `OUTBOX_PUBLISHERS.${name}.OPTIONS`,
+      );
       definitions.set(name, { definition, options: validated });
     } catch (error) {
       if (error instanceof ConfigError) issues.push(...error.issues);
@@ -185,7 +194,10 @@ export async function createDispatch(
       if (!closing) {
         closed = true;
         closing = (async () => {
-          const results = await Promise.allSettled([...[...backends.values()].map((b) => b.close()), outboxStore.close()]);
+          const results = await Promise.allSettled([
+            ...[...backends.values()].map((b) => b.close()),
+            outboxStore.close(),
+          ]);
           const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
           if (failure) throw failure.reason;
         })();

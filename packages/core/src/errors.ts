@@ -46,10 +46,17 @@ function listIssues(issues: readonly Issue[]): string {
 export class ConfigError extends DispatchError {
   readonly issues: readonly Issue[];
 
-  constructor(issues: readonly Issue[], options: DispatchErrorOptions & { source?: string | undefined } = {}) {
+  constructor(
+    issues: readonly Issue[],
+    options: DispatchErrorOptions & { source?: string | undefined } = {},
+  ) {
     const where = options.source ? ` in ${options.source}` : '';
     const count = issues.length === 1 ? '1 problem' : `${issues.length} problems`;
-    super('DISPATCH_CONFIG_INVALID', `Invalid Dispatch configuration${where} (${count}):\n${listIssues(issues)}`, options);
+    super(
+      'DISPATCH_CONFIG_INVALID',
+      `Invalid Dispatch configuration${where} (${count}):\n${listIssues(issues)}`,
+      options,
+    );
     this.issues = issues;
   }
 }

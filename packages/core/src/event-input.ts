@@ -1,7 +1,13 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { CloudEvent } from './cloud-event.js';
 import type { Issue } from './errors.js';
-import { CLOUDEVENT_ATTRIBUTES, type JsonValue, type NewEvent, RESERVED_FIELDS, type ScalarValue } from './event.js';
+import {
+  CLOUDEVENT_ATTRIBUTES,
+  type JsonValue,
+  type NewEvent,
+  RESERVED_FIELDS,
+  type ScalarValue,
+} from './event.js';
 import { findJsonProblems } from './json.js';
 
 /** What an application passes to `publishEvent`. */
@@ -62,7 +68,8 @@ function checkText(issues: Issue[], path: string, value: unknown, required: bool
     return;
   }
   if (required && value.trim().length === 0) issues.push({ path, message: 'must not be empty' });
-  else if (value.length > max) issues.push({ path, message: `is ${value.length} characters long; the limit is ${max}` });
+  else if (value.length > max)
+    issues.push({ path, message: `is ${value.length} characters long; the limit is ${max}` });
 }
 
 function checkScalars(
@@ -82,10 +89,14 @@ function checkScalars(
     const nameProblem = checkName(name);
     if (nameProblem) issues.push({ path: at, message: nameProblem });
     if (typeof item === 'string') {
-      if (item.length > MAX_SCALAR_STRING) issues.push({ path: at, message: `longer than ${MAX_SCALAR_STRING} characters` });
+      if (item.length > MAX_SCALAR_STRING)
+        issues.push({ path: at, message: `longer than ${MAX_SCALAR_STRING} characters` });
     } else if (typeof item === 'number') {
       if (!Number.isFinite(item) || (integersOnly && !Number.isInteger(item))) {
-        issues.push({ path: at, message: integersOnly ? 'numbers must be integers' : 'numbers must be finite' });
+        issues.push({
+          path: at,
+          message: integersOnly ? 'numbers must be integers' : 'numbers must be finite',
+        });
       }
     } else if (typeof item !== 'boolean') {
       issues.push({
@@ -123,7 +134,10 @@ export function prepareEvent(
 ): { event: NewEvent; issues: [] } | { event: undefined; issues: Issue[] } {
   const issues: Issue[] = [];
   if (typeof input !== 'object' || input === null) {
-    return { event: undefined, issues: [{ path: '', message: 'expected an object with eventType and source' }] };
+    return {
+      event: undefined,
+      issues: [{ path: '', message: 'expected an object with eventType and source' }],
+    };
   }
   checkText(issues, 'eventType', input.eventType, true);
   checkText(issues, 'source', input.source, true);
@@ -131,10 +145,14 @@ export function prepareEvent(
   checkText(issues, 'key', input.key, false);
   checkText(issues, 'dataContentType', input.dataContentType, false);
   checkText(issues, 'dataSchema', input.dataSchema, false, 2048);
-  if (input.key === '') issues.push({ path: 'key', message: 'must not be empty; leave it out for unordered events' });
+  if (input.key === '')
+    issues.push({ path: 'key', message: 'must not be empty; leave it out for unordered events' });
   if (input.id !== undefined) {
     if (typeof input.id !== 'string' || !ID_PATTERN.test(input.id) || input.id.length > MAX_ID) {
-      issues.push({ path: 'id', message: `expected 1-${MAX_ID} printable characters without spaces (a UUID works)` });
+      issues.push({
+        path: 'id',
+        message: `expected 1-${MAX_ID} printable characters without spaces (a UUID works)`,
+      });
     }
   }
   if (input.scheduledAt !== undefined && input.scheduledAt !== null) {
@@ -202,18 +220,29 @@ export function cloudEventToInput(
 ): { input: PublishEventInput; createdAt: Date | undefined; issues: Issue[] } {
   const issues: Issue[] = [];
   if (typeof cloudEvent !== 'object' || cloudEvent === null) {
-    return { input: {} as PublishEventInput, createdAt: undefined, issues: [{ path: '', message: 'expected a CloudEvent object' }] };
+    return {
+      input: {} as PublishEventInput,
+      createdAt: undefined,
+      issues: [{ path: '', message: 'expected a CloudEvent object' }],
+    };
   }
-  const { specversion, id, source, type, time, subject, datacontenttype, dataschema, data, ...rest } = cloudEvent;
-  if (specversion !== '1.0') issues.push({ path: 'specversion', message: `expected "1.0", got ${JSON.stringify(specversion)}` });
-  if (typeof id !== 'string' || id.length === 0) issues.push({ path: 'id', message: 'a CloudEvent needs an id' });
+  const { specversion, id, source, type, time, subject, datacontenttype, dataschema, data, ...rest } =
+    cloudEvent;
+  if (specversion !== '1.0')
+    issues.push({ path: 'specversion', message: `expected "1.0", got ${JSON.stringify(specversion)}` });
+  if (typeof id !== 'string' || id.length === 0)
+    issues.push({ path: 'id', message: 'a CloudEvent needs an id' });
   if ('data_base64' in rest) {
-    issues.push({ path: 'data_base64', message: 'binary data is not supported; put base64 text in data instead' });
+    issues.push({
+      path: 'data_base64',
+      message: 'binary data is not supported; put base64 text in data instead',
+    });
   }
   let createdAt: Date | undefined;
   if (time !== undefined) {
     createdAt = typeof time === 'string' ? new Date(time) : undefined;
-    if (!createdAt || Number.isNaN(createdAt.getTime())) issues.push({ path: 'time', message: 'expected an RFC 3339 timestamp' });
+    if (!createdAt || Number.isNaN(createdAt.getTime()))
+      issues.push({ path: 'time', message: 'expected an RFC 3339 timestamp' });
   }
   const extensions: Record<string, ScalarValue> = {};
   for (const [name, value] of Object.entries(rest)) {

@@ -15,7 +15,13 @@ export type ScalarValue = string | number | boolean;
  */
 export type EventStatus = 'pending' | 'retry' | 'processing' | 'published' | 'failed';
 
-export const EVENT_STATUSES: readonly EventStatus[] = ['pending', 'retry', 'processing', 'published', 'failed'];
+export const EVENT_STATUSES: readonly EventStatus[] = [
+  'pending',
+  'retry',
+  'processing',
+  'published',
+  'failed',
+];
 
 /** One failed attempt, kept in the event's short history. */
 export interface AttemptRecord {

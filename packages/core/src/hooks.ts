@@ -1,5 +1,4 @@
-import type { OutboxEvent } from './event.js';
-import type { EventContent } from './event.js';
+import type { EventContent, OutboxEvent } from './event.js';
 import type { Logger } from './logger.js';
 
 /** The moments an application can react to, each after the fact is durable. */

@@ -15,13 +15,13 @@ export {
 } from './backend.js';
 export { type CloudEvent, toCloudEvent } from './cloud-event.js';
 export {
-  type DispatchConfig,
   DEFAULT_PUBLISH_TIMEOUT,
+  type DispatchConfig,
   defineConfig,
   type LoggingSettings,
+  PUBLISHING_DEFAULTS,
   type PublisherConfig,
   type PublishingSettings,
-  PUBLISHING_DEFAULTS,
   RETENTION_DEFAULTS,
   type ResolvedConfig,
   type RetentionSettings,
@@ -35,8 +35,8 @@ export {
   type CreateDispatchOptions,
   createDispatch,
   type Dispatch,
-  type PublishOptions,
   type Publisher,
+  type PublishOptions,
 } from './dispatch.js';
 export {
   BackendUnavailableError,

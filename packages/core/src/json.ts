@@ -17,10 +17,14 @@ export function findJsonProblems(value: unknown, path = 'data', max = 10): Issue
       case 'boolean':
         return;
       case 'number':
-        if (!Number.isFinite(node)) issues.push({ path: at, message: `${node} is not representable in JSON` });
+        if (!Number.isFinite(node))
+          issues.push({ path: at, message: `${node} is not representable in JSON` });
         return;
       case 'bigint':
-        issues.push({ path: at, message: 'BigInt is not JSON-serialisable; convert it to a string or number' });
+        issues.push({
+          path: at,
+          message: 'BigInt is not JSON-serialisable; convert it to a string or number',
+        });
         return;
       case 'function':
         issues.push({ path: at, message: 'a function is not JSON-serialisable' });
@@ -53,7 +57,10 @@ export function findJsonProblems(value: unknown, path = 'data', max = 10): Issue
       const proto = Object.getPrototypeOf(object);
       if (proto !== Object.prototype && proto !== null) {
         const name = (object.constructor as { name?: string } | undefined)?.name ?? 'object';
-        issues.push({ path: at, message: `a ${name} is not plain JSON (it would be written as {}); convert it first` });
+        issues.push({
+          path: at,
+          message: `a ${name} is not plain JSON (it would be written as {}); convert it first`,
+        });
       } else {
         for (const [key, item] of Object.entries(object)) {
           if (item === undefined) continue; // JSON.stringify drops it, which is what the caller means

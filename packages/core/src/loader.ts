@@ -9,7 +9,12 @@ import { isStoreDefinition, type StoreDefinition } from './store.js';
 type Kind = 'backend' | 'store';
 
 function isPath(specifier: string): boolean {
-  return specifier.startsWith('./') || specifier.startsWith('../') || isAbsolute(specifier) || specifier.startsWith('file:');
+  return (
+    specifier.startsWith('./') ||
+    specifier.startsWith('../') ||
+    isAbsolute(specifier) ||
+    specifier.startsWith('file:')
+  );
 }
 
 function describe(value: unknown): string {
@@ -38,8 +43,16 @@ function summariseExports(module: Record<string, unknown>): string {
  * - a path (`'./backends/webhook.js'`, TypeScript too), resolved against `configDir`;
  * - either with `#name` to pick a named export instead of the default one.
  */
-export async function loadDefinition(specifier: string, kind: 'backend', configDir: string): Promise<BackendDefinition>;
-export async function loadDefinition(specifier: string, kind: 'store', configDir: string): Promise<StoreDefinition>;
+export async function loadDefinition(
+  specifier: string,
+  kind: 'backend',
+  configDir: string,
+): Promise<BackendDefinition>;
+export async function loadDefinition(
+  specifier: string,
+  kind: 'store',
+  configDir: string,
+): Promise<StoreDefinition>;
 export async function loadDefinition(
   specifier: string,
   kind: Kind,
@@ -48,7 +61,10 @@ export async function loadDefinition(
   const hash = specifier.lastIndexOf('#');
   const target = hash > 0 ? specifier.slice(0, hash) : specifier;
   const exportName = hash > 0 ? specifier.slice(hash + 1) : undefined;
-  const jiti = createJiti(join(configDir, '_dispatch_loader.js'), { interopDefault: false, moduleCache: true });
+  const jiti = createJiti(join(configDir, '_dispatch_loader.js'), {
+    interopDefault: false,
+    moduleCache: true,
+  });
   const defineHelper = kind === 'backend' ? 'defineBackend' : 'defineStore';
   const isDefinition = kind === 'backend' ? isBackendDefinition : isStoreDefinition;
 
@@ -66,7 +82,8 @@ export async function loadDefinition(
       }
       module = (await jiti.import(file)) as Record<string, unknown>;
     } else {
-      resolvedFrom = jiti.esmResolve(target, { parentURL: pathToFileURL(join(configDir, '_')).href, try: true }) ?? '';
+      resolvedFrom =
+        jiti.esmResolve(target, { parentURL: pathToFileURL(join(configDir, '_')).href, try: true }) ?? '';
       if (!resolvedFrom) {
         throw new LoadError(
           specifier,

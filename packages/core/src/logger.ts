@@ -30,7 +30,8 @@ function formatFields(fields: Record<string, unknown>): string {
   const parts: string[] = [];
   for (const [name, value] of Object.entries(fields)) {
     if (value === undefined) continue;
-    const text = value instanceof Error ? value.message : typeof value === 'string' ? value : JSON.stringify(value);
+    const text =
+      value instanceof Error ? value.message : typeof value === 'string' ? value : JSON.stringify(value);
     parts.push(`${name}=${text}`);
   }
   return parts.length > 0 ? ` ${parts.join(' ')}` : '';
@@ -67,7 +68,11 @@ export function createConsoleLogger(options: ConsoleLoggerOptions = {}): Logger 
 }
 
 /** A logger for one part of Dispatch (`dispatch:worker`, ...), using the host logger's `child` when it has one. */
-export function childLogger(logger: Logger, component: string, bindings: Record<string, unknown> = {}): Logger {
+export function childLogger(
+  logger: Logger,
+  component: string,
+  bindings: Record<string, unknown> = {},
+): Logger {
   return logger.child ? logger.child({ component, ...bindings }) : logger;
 }
 

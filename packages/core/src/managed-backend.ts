@@ -1,5 +1,11 @@
-import type { Backend, BackendDefinition, BackendDriver, BackendHealth, FailureKind, PublishOutcome } from './backend.js';
-import type { OutboxEvent } from './event.js';
+import type {
+  Backend,
+  BackendDefinition,
+  BackendDriver,
+  BackendHealth,
+  FailureKind,
+  PublishOutcome,
+} from './backend.js';
 import {
   BackendUnavailableError,
   ClosedError,
@@ -9,6 +15,7 @@ import {
   PublishFailedError,
   TimeoutError,
 } from './errors.js';
+import type { OutboxEvent } from './event.js';
 import type { Logger } from './logger.js';
 import { redactText } from './redact.js';
 import { validateWith } from './schema-issues.js';
@@ -76,7 +83,11 @@ export async function createBackend<O>(
   rawOptions: unknown,
   options: CreateBackendOptions,
 ): Promise<Backend> {
-  const validated = await validateBackendOptions(definition, rawOptions, `OUTBOX_PUBLISHERS.${options.name}.OPTIONS`);
+  const validated = await validateBackendOptions(
+    definition,
+    rawOptions,
+    `OUTBOX_PUBLISHERS.${options.name}.OPTIONS`,
+  );
   const timeoutMs = options.timeoutMs ?? 30_000;
   const label = `Backend "${options.name}" (${definition.type})`;
   let driver: Promise<BackendDriver> | undefined;
@@ -127,7 +138,11 @@ export async function createBackend<O>(
     }
     let results: PublishOutcome[];
     try {
-      results = await withTimeout(instance.publish(events), timeoutMs, `${label} publish of ${events.length} events`);
+      results = await withTimeout(
+        instance.publish(events),
+        timeoutMs,
+        `${label} publish of ${events.length} events`,
+      );
     } catch (error) {
       return failAll(failureKindOf(error, instance.classify?.bind(instance)), error);
     }
@@ -164,9 +179,17 @@ export async function createBackend<O>(
       try {
         const instance = await ready();
         const result = await withTimeout(instance.health(), timeoutMs, `${label} health check`);
-        return { ...result, error: result.error && redactText(result.error), latencyMs: performance.now() - started };
+        return {
+          ...result,
+          error: result.error && redactText(result.error),
+          latencyMs: performance.now() - started,
+        };
       } catch (error) {
-        return { ok: false, error: redactText(asError(error).message), latencyMs: performance.now() - started };
+        return {
+          ok: false,
+          error: redactText(asError(error).message),
+          latencyMs: performance.now() - started,
+        };
       }
     },
     close() {

@@ -25,7 +25,8 @@ export function redactOptions(value: unknown, depth = 0): unknown {
   if (typeof value !== 'object' || value === null) return value;
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
-    out[key] = SECRET_KEY.test(key) && item !== undefined && item !== null ? '***' : redactOptions(item, depth + 1);
+    out[key] =
+      SECRET_KEY.test(key) && item !== undefined && item !== null ? '***' : redactOptions(item, depth + 1);
   }
   return out;
 }

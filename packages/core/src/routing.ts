@@ -6,7 +6,10 @@ import { suggestKey } from './schema-issues.js';
  * one. Anything else is an error raised in the caller's code, before anything is written (the seed
  * only found out in the worker, then retried the event until it failed).
  */
-export function resolveBackendName(requested: string | undefined | null, publishers: readonly string[]): string {
+export function resolveBackendName(
+  requested: string | undefined | null,
+  publishers: readonly string[],
+): string {
   if (requested !== undefined && requested !== null) {
     if (publishers.includes(requested)) return requested;
     const suggestion = suggestKey(requested, publishers);
@@ -14,7 +17,9 @@ export function resolveBackendName(requested: string | undefined | null, publish
       requested,
       publishers,
       `Unknown backend "${requested}": OUTBOX_PUBLISHERS has ${publishers.map((p) => `"${p}"`).join(', ')}` +
-        (suggestion ? `; did you mean "${suggestion}"?` : '. Add it to OUTBOX_PUBLISHERS or pick one of those.'),
+        (suggestion
+          ? `; did you mean "${suggestion}"?`
+          : '. Add it to OUTBOX_PUBLISHERS or pick one of those.'),
     );
   }
   if (publishers.includes('default')) return 'default';

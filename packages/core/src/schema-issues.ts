@@ -25,10 +25,15 @@ export function suggestKey(unknown: string, known: readonly string[]): string | 
   const normalise = (s: string) => s.toLowerCase().replace(/[-_]/g, '');
   const byNormalised = known.find((k) => normalise(k) === normalise(unknown));
   if (byNormalised) return byNormalised;
-  const best = closest(unknown.toUpperCase(), known.map((k) => k.toUpperCase()));
+  const best = closest(
+    unknown.toUpperCase(),
+    known.map((k) => k.toUpperCase()),
+  );
   const match = known.find((k) => k.toUpperCase() === best);
   if (match === undefined) return undefined;
-  return distance(unknown.toUpperCase(), best) <= Math.max(2, Math.floor(unknown.length / 3)) ? match : undefined;
+  return distance(unknown.toUpperCase(), best) <= Math.max(2, Math.floor(unknown.length / 3))
+    ? match
+    : undefined;
 }
 
 /** Keys an object schema accepts at `path`, found by walking zod-like `.shape` and record value types. */
@@ -67,10 +72,16 @@ function recordValue(node: Record<string, unknown> | undefined): Record<string, 
  * Turn Standard Schema issues into ours: one per problem, with its key path, and for an unknown
  * key the likely intended one. Values are never echoed (they may be secrets).
  */
-export function toIssues(schema: unknown, issues: ReadonlyArray<StandardSchemaV1.Issue>, prefix = ''): Issue[] {
+export function toIssues(
+  schema: unknown,
+  issues: ReadonlyArray<StandardSchemaV1.Issue>,
+  prefix = '',
+): Issue[] {
   const out: Issue[] = [];
   for (const issue of issues) {
-    const rawPath = (issue.path ?? []).map((segment) => (typeof segment === 'object' ? segment.key : segment));
+    const rawPath = (issue.path ?? []).map((segment) =>
+      typeof segment === 'object' ? segment.key : segment,
+    );
     const path = formatPath(rawPath);
     const keys = (issue as { keys?: unknown }).keys;
     const code = (issue as { code?: unknown }).code;

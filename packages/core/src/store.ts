@@ -218,7 +218,9 @@ export function defineStore<Options = Record<string, never>>(
 }
 
 export function isStoreDefinition(value: unknown): value is StoreDefinition {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[STORE_BRAND] === true;
+  return (
+    typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[STORE_BRAND] === true
+  );
 }
 
 /** A store as the rest of Dispatch sees it: the driver's methods behind core's lifecycle guard. */

@@ -1,1 +1,13 @@
-export {};
+export {
+  type BackendCapabilities,
+  type BackendConformanceOptions,
+  runBackendConformance,
+} from './backend-suite.js';
+export { makeNewEvent, makeOutboxEvent, sleep } from './fixtures.js';
+export { MemoryDatabase, type MemoryStoreOptions, MemoryTransaction, memoryStore } from './memory-store.js';
+export {
+  runStoreConformance,
+  type StoreCapabilities,
+  type StoreConformanceOptions,
+  type StoreUnderTest,
+} from './store-suite.js';

@@ -153,10 +153,15 @@ class MemoryStoreDriver implements StoreDriver {
       return;
     }
     if (!(tx instanceof MemoryTransaction)) {
-      throw new InvalidArgumentError('The memory store expects a MemoryTransaction from MemoryDatabase.transaction()');
+      throw new InvalidArgumentError(
+        'The memory store expects a MemoryTransaction from MemoryDatabase.transaction()',
+      );
     }
     if (tx.state !== 'open') {
-      throw new DispatchError('DISPATCH_INVALID_ARGUMENT', `The transaction is already ${tx.state}; nothing was written`);
+      throw new DispatchError(
+        'DISPATCH_INVALID_ARGUMENT',
+        `The transaction is already ${tx.state}; nothing was written`,
+      );
     }
     tx.rows.push(...structuredClone(events));
     tx.afterCommit.push(context.onCommit);
@@ -260,7 +265,8 @@ class MemoryStoreDriver implements StoreDriver {
   async list(request: ListRequest): Promise<ListPage> {
     const limit = request.limit ?? 50;
     const after = request.after === undefined ? Number.POSITIVE_INFINITY : Number(request.after);
-    if (Number.isNaN(after)) throw new InvalidArgumentError(`list cursor "${request.after}" is not one this store issued`);
+    if (Number.isNaN(after))
+      throw new InvalidArgumentError(`list cursor "${request.after}" is not one this store issued`);
     const rows = [...this.#db.rows.values()]
       .filter((row) => (row.sequence ?? 0) < after && matches(row, request.filter))
       .sort((a, b) => (b.sequence ?? 0) - (a.sequence ?? 0));
@@ -348,5 +354,6 @@ const optionsSchema = z.strictObject({
 export const memoryStore = defineStore<MemoryStoreOptions>({
   type: 'memory',
   options: optionsSchema,
-  create: (options) => new MemoryStoreDriver(options.database ?? new MemoryDatabase(), options.requireTransaction ?? false),
+  create: (options) =>
+    new MemoryStoreDriver(options.database ?? new MemoryDatabase(), options.requireTransaction ?? false),
 });

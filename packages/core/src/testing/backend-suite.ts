@@ -1,0 +1,173 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Backend, BackendDefinition } from '../backend.js';
+import { toCloudEvent } from '../cloud-event.js';
+import type { OutboxEvent } from '../event.js';
+import { silentLogger } from '../logger.js';
+import { createBackend } from '../managed-backend.js';
+import { makeOutboxEvent } from './fixtures.js';
+
+/** What a backend declares about itself; groups of tests run or skip from these. */
+export interface BackendCapabilities {
+  /** Publishing the same event id again does not create a second message. */
+  idempotent?: boolean | undefined;
+}
+
+export interface BackendConformanceOptions {
+  /** Suite title, e.g. `redis-stream (ioredis)`. */
+  name: string;
+  /** A definition and options for a fresh backend with nothing published yet (e.g. a random stream name). */
+  backend: () => Promise<{ definition: BackendDefinition; options: unknown }>;
+  /**
+   * Raw read-back: the messages the backend actually stored for these events, in the order stored,
+   * as flat string maps (the stream-entry format). Lets the suite check the wire format, not just
+   * that publish said yes. Leave out for backends that cannot read back.
+   */
+  readBack?: ((events: readonly OutboxEvent[]) => Promise<Record<string, string>[]>) | undefined;
+  capabilities?: BackendCapabilities | undefined;
+  setup?: (() => Promise<void> | void) | undefined;
+  teardown?: (() => Promise<void> | void) | undefined;
+}
+
+/** The rules every backend must follow. Call it inside a vitest test file. */
+export function runBackendConformance(options: BackendConformanceOptions): void {
+  const capabilities = options.capabilities ?? {};
+  const open: Backend[] = [];
+
+  const fresh = async (): Promise<Backend> => {
+    const { definition, options: backendOptions } = await options.backend();
+    const backend = await createBackend(definition, backendOptions, {
+      name: 'conformance',
+      logger: silentLogger,
+      timeoutMs: 20_000,
+    });
+    open.push(backend);
+    return backend;
+  };
+
+  describe(`backend conformance: ${options.name}`, () => {
+    beforeAll(async () => {
+      await options.setup?.();
+    });
+    afterEach(async () => {
+      await Promise.allSettled(open.splice(0).map((backend) => backend.close()));
+    });
+    afterAll(async () => {
+      await options.teardown?.();
+    });
+
+    it('reports one published outcome per event, in the order given', async () => {
+      const backend = await fresh();
+      const events = Array.from({ length: 5 }, (_, n) => makeOutboxEvent({ data: { n } }));
+      const outcomes = await backend.publish(events);
+      expect(outcomes.map((o) => o.id)).toEqual(events.map((e) => e.id));
+      for (const outcome of outcomes) expect(outcome.ok, JSON.stringify(outcome)).toBe(true);
+    });
+
+    it('publishes an empty batch as a no-op', async () => {
+      const backend = await fresh();
+      expect(await backend.publish([])).toEqual([]);
+    });
+
+    it('publishes a large batch completely', async () => {
+      const backend = await fresh();
+      const events = Array.from({ length: 1000 }, (_, n) => makeOutboxEvent({ data: { n } }));
+      const outcomes = await backend.publish(events);
+      expect(outcomes.filter((o) => o.ok)).toHaveLength(1000);
+      if (options.readBack) expect(await options.readBack(events)).toHaveLength(1000);
+    });
+
+    it('takes concurrent batches from several callers', async () => {
+      const backend = await fresh();
+      const batches = Array.from({ length: 4 }, () => Array.from({ length: 25 }, () => makeOutboxEvent()));
+      const results = await Promise.all(batches.map((batch) => backend.publish(batch)));
+      expect(results.flat().every((o) => o.ok)).toBe(true);
+    });
+
+    it('reports healthy when reachable', async () => {
+      const backend = await fresh();
+      const health = await backend.health();
+      expect(health.ok, health.error).toBe(true);
+    });
+
+    it('refuses use after close, and close is idempotent', async () => {
+      const backend = await fresh();
+      await backend.publish([makeOutboxEvent()]);
+      await backend.close();
+      await backend.close();
+      await expect(backend.publish([makeOutboxEvent()])).rejects.toMatchObject({ code: 'DISPATCH_CLOSED' });
+      expect((await backend.health()).ok).toBe(false);
+    });
+
+    describe.skipIf(!options.readBack)('wire format (raw read-back)', () => {
+      it('stores the seed fields: event_id, event_type, source, timestamp and the complete cloud_event', async () => {
+        const backend = await fresh();
+        const event = makeOutboxEvent({
+          subject: 'order/42',
+          dataSchema: 'https://example.com/schemas/order.json',
+          data: { total: 12.5, items: ['a', 'b'], note: 'ünïcødé ✓' },
+          extensions: {
+            tenant: 'acme',
+            priority: 3,
+            traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+          },
+          fields: { region: 'eu', retries: 2, urgent: true },
+          key: 'order-42',
+        });
+        await backend.publish([event]);
+        const [entry] = await options.readBack!([event]);
+        expect(entry).toBeDefined();
+        expect(entry?.event_id).toBe(event.id);
+        expect(entry?.event_type).toBe(event.eventType);
+        expect(entry?.source).toBe(event.source);
+        expect(entry?.timestamp).toBe(event.createdAt.toISOString());
+        expect(JSON.parse(entry?.cloud_event ?? 'null')).toEqual(toCloudEvent(event));
+        expect(entry?.key).toBe('order-42');
+        expect(entry?.region).toBe('eu');
+        expect(entry?.retries).toBe('2');
+        expect(entry?.urgent).toBe('true');
+        expect(entry?.traceparent).toBe('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
+      });
+
+      it('never lets extra fields overwrite reserved ones', async () => {
+        const backend = await fresh();
+        const event = makeOutboxEvent({
+          fields: {
+            event_id: 'forged',
+            event_type: 'forged',
+            source: 'forged',
+            cloud_event: '{}',
+            timestamp: 'x',
+          },
+        });
+        await backend.publish([event]);
+        const [entry] = await options.readBack!([event]);
+        expect(entry?.event_id).toBe(event.id);
+        expect(entry?.event_type).toBe(event.eventType);
+        expect(entry?.source).toBe(event.source);
+        expect(entry?.timestamp).toBe(event.createdAt.toISOString());
+        expect(JSON.parse(entry?.cloud_event ?? 'null')).toEqual(toCloudEvent(event));
+      });
+
+      it('stores a batch in the order given', async () => {
+        const backend = await fresh();
+        const events = Array.from({ length: 20 }, (_, n) => makeOutboxEvent({ data: { n } }));
+        await backend.publish(events);
+        const entries = await options.readBack!(events);
+        expect(entries.map((entry) => entry.event_id)).toEqual(events.map((e) => e.id));
+      });
+    });
+
+    describe.skipIf(!capabilities.idempotent || !options.readBack)('idempotent append', () => {
+      it('publishing the same batch twice stores each event once', async () => {
+        const backend = await fresh();
+        const events = Array.from({ length: 10 }, (_, n) => makeOutboxEvent({ data: { n } }));
+        const first = await backend.publish(events);
+        const second = await backend.publish(events);
+        expect(first.every((o) => o.ok)).toBe(true);
+        expect(second.every((o) => o.ok)).toBe(true);
+        const entries = await options.readBack!(events);
+        expect(entries.map((entry) => entry.event_id)).toEqual(events.map((e) => e.id));
+      });
+    });
+  });
+}
