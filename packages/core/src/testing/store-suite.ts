@@ -402,7 +402,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
       it('does not let a retried event be overtaken by a later one of its key', async () => {
         const store = await fresh();
         const a = await seed(store, 2, { key: 'a' });
-        await store.claim({ owner: 'w1', limit: 10, leaseMs: LONG_LEASE });
+        expect(ids(await store.claim({ owner: 'w1', limit: 10, leaseMs: LONG_LEASE }))).toEqual([a[0]!.id]);
         await store.record('w1', [{ id: a[0]!.id, status: 'retry', delayMs: 3_600_000, error: 'boom' }]);
         expect(await store.claim({ owner: 'w1', limit: 10, leaseMs: LONG_LEASE })).toHaveLength(0);
       });

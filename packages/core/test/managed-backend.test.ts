@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import {
+  BackendUnavailableError,
+  createBackend,
+  defineBackend,
+  EventRejectedError,
+  type OutboxEvent,
+  silentLogger,
+} from '../src/index.js';
+import { makeOutboxEvent } from '../src/testing/index.js';
+import { recordingBackend } from './helpers.js';
+
+const opts = { name: 'main', logger: silentLogger };
+
+describe('createBackend (core-owned lifecycle)', () => {
+  it('connects once, on first use, and closes once', async () => {
+    const { definition, state } = recordingBackend();
+    const backend = await createBackend(definition, {}, opts);
+    expect(state.created).toBe(0);
+    await Promise.all([
+      backend.publish([makeOutboxEvent()]),
+      backend.publish([makeOutboxEvent()]),
+      backend.health(),
+    ]);
+    expect(state.created).toBe(1);
+    expect(state.connected).toBe(1);
+    await Promise.all([backend.close(), backend.close()]);
+    expect(state.closed).toBe(1);
+  });
+
+  it('waits for publishes in flight before closing the driver', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const { definition, state } = recordingBackend(async (events) => {
+      await gate;
+      return events.map((event) => ({ id: event.id, ok: true as const }));
+    });
+    const backend = await createBackend(definition, {}, opts);
+    const publishing = backend.publish([makeOutboxEvent()]);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const closing = backend.close();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(state.closed).toBe(0);
+    release();
+    expect((await publishing)[0]?.ok).toBe(true);
+    await closing;
+    expect(state.closed).toBe(1);
+  });
+
+  it('turns a publish that runs past the time limit into unavailable outcomes', async () => {
+    const { definition } = recordingBackend(() => new Promise(() => {}));
+    const backend = await createBackend(definition, {}, { ...opts, timeoutMs: 50 });
+    const [outcome] = await backend.publish([makeOutboxEvent()]);
+    expect(outcome).toMatchObject({ ok: false, failure: 'unavailable' });
+  });
+
+  it('maps a thrown error through the driver classify, and keeps passwords out of the message', async () => {
+    const definition = defineBackend({
+      type: 'throwing',
+      create: () => ({
+        publish: async () => {
+          throw new Error('connect ECONNREFUSED redis://app:hunter2@10.0.0.1:6379');
+        },
+        health: async () => {
+          throw new Error('auth failed for redis://app:hunter2@10.0.0.1:6379');
+        },
+        close: async () => {},
+        classify: (error) =>
+          (error as Error).message.includes('ECONNREFUSED') ? 'unavailable' : 'retryable',
+      }),
+    });
+    const backend = await createBackend(definition, {}, opts);
+    const [outcome] = await backend.publish([makeOutboxEvent()]);
+    expect(outcome).toMatchObject({ ok: false, failure: 'unavailable' });
+    expect(outcome?.ok === false && outcome.error).toBeInstanceOf(BackendUnavailableError);
+    expect(outcome?.ok === false && outcome.error.message).not.toContain('hunter2');
+    const health = await backend.health();
+    expect(health.ok).toBe(false);
+    expect(health.error).not.toContain('hunter2');
+  });
+
+  it('treats a failed connect as unavailable, and tries to connect again next time', async () => {
+    let attempts = 0;
+    const definition = defineBackend({
+      type: 'flaky',
+      create: () => ({
+        connect: async () => {
+          attempts++;
+          if (attempts === 1) throw new Error('ECONNREFUSED');
+        },
+        publish: async (events: readonly OutboxEvent[]) =>
+          events.map((event) => ({ id: event.id, ok: true as const })),
+        health: async () => ({ ok: true }),
+        close: async () => {},
+      }),
+    });
+    const backend = await createBackend(definition, {}, opts);
+    expect((await backend.publish([makeOutboxEvent()]))[0]).toMatchObject({
+      ok: false,
+      failure: 'unavailable',
+    });
+    expect((await backend.publish([makeOutboxEvent()]))[0]).toMatchObject({ ok: true });
+    expect(attempts).toBe(2);
+  });
+
+  it('gives every event exactly one outcome, whatever the driver returned', async () => {
+    const { definition } = recordingBackend(async (events) => [
+      { id: events[0]!.id, ok: true },
+      { id: events[0]!.id, ok: false, failure: 'rejected', error: new Error('dup') },
+      { id: 'stranger', ok: true },
+      { id: events[2]!.id, ok: false, failure: 'rejected', error: new EventRejectedError('too large') },
+    ]);
+    const backend = await createBackend(definition, {}, opts);
+    const events = [makeOutboxEvent(), makeOutboxEvent(), makeOutboxEvent()];
+    const outcomes = await backend.publish(events);
+    expect(outcomes.map((o) => o.id)).toEqual(events.map((e) => e.id));
+    expect(outcomes[0]).toMatchObject({ ok: true });
+    expect(outcomes[1]).toMatchObject({ ok: false, failure: 'retryable' });
+    expect(outcomes[1]?.ok === false && outcomes[1].error.message).toContain('returned no outcome');
+    expect(outcomes[2]).toMatchObject({ ok: false, failure: 'rejected' });
+  });
+
+  it('refuses use after close', async () => {
+    const { definition } = recordingBackend();
+    const backend = await createBackend(definition, {}, opts);
+    await backend.close();
+    await expect(backend.publish([makeOutboxEvent()])).rejects.toMatchObject({ code: 'DISPATCH_CLOSED' });
+  });
+});
