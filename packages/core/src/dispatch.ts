@@ -17,6 +17,7 @@ import { createBackend, validateBackendOptions } from './managed-backend.js';
 import { createStore } from './managed-store.js';
 import { resolveBackendName } from './routing.js';
 import type { OutboxStore, StoreDefinition } from './store.js';
+import { loadTraceContextReader, withTraceContext } from './trace-context.js';
 
 export interface PublishOptions {
   /**
@@ -136,6 +137,7 @@ export async function createDispatch(
     defaultMaxRetries: resolved.OUTBOX_PUBLISHING.MAX_RETRIES,
   };
   const outboxStore = store;
+  const readTraceContext = await loadTraceContextReader();
   let closed = false;
   let closing: Promise<void> | undefined;
 
@@ -144,6 +146,7 @@ export async function createDispatch(
     const backend = resolveBackendName(input?.backend, publisherNames);
     const result = prepareEvent(input, backend, limits, createdAt);
     if (!result.event) throw new InvalidEventError(result.issues, index);
+    result.event.extensions = withTraceContext(result.event.extensions, readTraceContext);
     return result.event;
   };
 
