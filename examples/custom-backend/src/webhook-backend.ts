@@ -1,0 +1,119 @@
+import {
+  BackendUnavailableError,
+  defineBackend,
+  EventRejectedError,
+  failed,
+  type OutboxEvent,
+  PublishFailedError,
+  type PublishOutcome,
+  published,
+  RESERVED_FIELDS,
+  redactUrl,
+  toCloudEvent,
+} from '@dispatch/core';
+import { z } from 'zod';
+
+const options = z.strictObject({
+  /** Where each event is POSTed. */
+  url: z.url({ error: 'expected an http(s) URL' }),
+  /** Extra request headers, e.g. an Authorization header. @default {} */
+  headers: z.record(z.string(), z.string()).default({}),
+  /** Seconds to wait for one response. @default 5 */
+  timeout: z.number().positive().default(5),
+  /** Requests in flight at once. @default 8 */
+  concurrency: z.number().int().min(1).max(64).default(8),
+});
+
+/**
+ * The message body: the same fields as a Redis stream entry (event_id, event_type, source,
+ * timestamp, cloud_event, key, traceparent/tracestate, extra fields), so one consumer parser fits both.
+ */
+export function webhookBody(event: OutboxEvent): Record<string, string> {
+  const body: Record<string, string> = {};
+  for (const [name, value] of Object.entries(event.fields)) {
+    if (!RESERVED_FIELDS.includes(name)) body[name] = String(value);
+  }
+  return {
+    ...body,
+    event_id: event.id,
+    event_type: event.eventType,
+    source: event.source,
+    timestamp: event.createdAt.toISOString(),
+    cloud_event: JSON.stringify(toCloudEvent(event)),
+    ...(event.key === null ? {} : { key: event.key }),
+    ...traceFields(event),
+  };
+}
+
+/** Trace context at the top level too, so a receiver can continue the trace without parsing. */
+function traceFields(event: OutboxEvent): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const name of ['traceparent', 'tracestate']) {
+    const value = event.extensions[name];
+    if (value !== undefined) fields[name] = String(value);
+  }
+  return fields;
+}
+
+/** A webhook backend: one POST per event, with the event id as the Idempotency-Key header. */
+export default defineBackend({
+  type: 'webhook',
+  options,
+  create(config) {
+    const target = redactUrl(config.url);
+
+    const send = async (event: OutboxEvent): Promise<PublishOutcome> => {
+      let response: Response;
+      try {
+        response = await fetch(config.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'idempotency-key': event.id, ...config.headers },
+          body: JSON.stringify(webhookBody(event)),
+          signal: AbortSignal.timeout(config.timeout * 1000),
+        });
+        await response.arrayBuffer();
+      } catch (error) {
+        // No answer at all (refused, reset, timed out): the endpoint is down, not the event at fault.
+        return failed(
+          event.id,
+          'unavailable',
+          new BackendUnavailableError(`${target}: ${(error as Error).message}`),
+        );
+      }
+      if (response.ok) return published(event.id);
+      const status = `${target} answered ${response.status}`;
+      if (response.status === 408 || response.status === 429 || response.status >= 500) {
+        return failed(event.id, 'retryable', new PublishFailedError(status));
+      }
+      // Any other 4xx: this event will never be accepted as it is.
+      return failed(event.id, 'rejected', new EventRejectedError(status));
+    };
+
+    return {
+      async publish(events) {
+        const outcomes: PublishOutcome[] = new Array(events.length);
+        let next = 0;
+        const lane = async () => {
+          while (next < events.length) {
+            const index = next++;
+            outcomes[index] = await send(events[index] as OutboxEvent);
+          }
+        };
+        await Promise.all(Array.from({ length: Math.min(config.concurrency, events.length) }, lane));
+        return outcomes;
+      },
+      async health() {
+        try {
+          const response = await fetch(config.url, {
+            method: 'HEAD',
+            signal: AbortSignal.timeout(config.timeout * 1000),
+          });
+          return { ok: response.status < 500, details: { status: response.status } };
+        } catch (error) {
+          return { ok: false, error: `${target}: ${(error as Error).message}` };
+        }
+      },
+      async close() {},
+    };
+  },
+});

@@ -1,0 +1,66 @@
+import { join } from 'node:path';
+import { createBackend, createDispatch, loadConfigFile, silentLogger } from '@dispatch/core';
+import { makeOutboxEvent } from '@dispatch/core/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import webhookBackend from '../src/webhook-backend.js';
+import { startWebhookServer } from './webhook-server.js';
+
+let server: Awaited<ReturnType<typeof startWebhookServer>>;
+beforeAll(async () => {
+  server = await startWebhookServer();
+});
+afterAll(() => server.close());
+
+const backendFor = (url: string) =>
+  createBackend(webhookBackend, { url, timeout: 2 }, { name: 'hooks', logger: silentLogger });
+
+describe('webhook backend', () => {
+  it('sends the event id as the Idempotency-Key', async () => {
+    const backend = await backendFor(server.url);
+    const event = makeOutboxEvent();
+    await backend.publish([event]);
+    const request = server.received.find((r) => r.body.event_id === event.id);
+    expect(request?.headers['idempotency-key']).toBe(event.id);
+    await backend.close();
+  });
+
+  it('maps answers to failure kinds: 4xx rejected, 5xx and 429 retryable, no answer unavailable', async () => {
+    const backend = await backendFor(server.url);
+    const [bad, busy, down] = [makeOutboxEvent(), makeOutboxEvent(), makeOutboxEvent()];
+    server.respondWith((body) => (body.event_id === bad!.id ? 422 : body.event_id === busy!.id ? 503 : 200));
+    const outcomes = await backend.publish([bad!, busy!]);
+    server.respondWith(() => 200);
+    expect(outcomes[0]).toMatchObject({ ok: false, failure: 'rejected' });
+    expect(outcomes[1]).toMatchObject({ ok: false, failure: 'retryable' });
+    const unreachable = await backendFor('http://127.0.0.1:9/events');
+    expect((await unreachable.publish([down!]))[0]).toMatchObject({ ok: false, failure: 'unavailable' });
+    expect((await unreachable.health()).ok).toBe(false);
+    await Promise.all([backend.close(), unreachable.close()]);
+  });
+
+  it('is loaded by a path in BACKEND, relative to the config file', async () => {
+    const loaded = await loadConfigFile({ cwd: join(import.meta.dirname, '..') });
+    const dispatch = await createDispatch(loaded.config as never, { source: loaded.path });
+    expect(dispatch.backends.get('default')?.type).toBe('webhook');
+    await dispatch.close();
+  });
+
+  it('refuses bad options with their key path', async () => {
+    const error = await createBackend(
+      webhookBackend,
+      { url: 'not a url', timeot: 3 },
+      {
+        name: 'hooks',
+        logger: silentLogger,
+      },
+    ).catch((e) => e);
+    expect(error.code).toBe('DISPATCH_CONFIG_INVALID');
+    expect(error.issues.map((i: { path: string }) => i.path)).toEqual(
+      expect.arrayContaining([
+        'OUTBOX_PUBLISHERS.hooks.OPTIONS.url',
+        'OUTBOX_PUBLISHERS.hooks.OPTIONS.timeot',
+      ]),
+    );
+    expect(error.message).toContain('did you mean "timeout"');
+  });
+});
