@@ -1,5 +1,5 @@
 import { dirname } from 'node:path';
-import type { Backend, BackendDefinition } from './backend.js';
+import type { Backend } from './backend.js';
 import type { CloudEvent } from './cloud-event.js';
 import { type DispatchConfig, type ResolvedConfig, resolveConfig } from './config.js';
 import { ClosedError, ConfigError, InvalidEventError, type Issue } from './errors.js';
@@ -13,10 +13,10 @@ import {
 import { Hooks } from './hooks.js';
 import { loadDefinition } from './loader.js';
 import { childLogger, createConsoleLogger, type Logger } from './logger.js';
-import { createBackend, validateBackendOptions } from './managed-backend.js';
+import { createBackend } from './managed-backend.js';
 import { createStore } from './managed-store.js';
 import { resolveBackendName } from './routing.js';
-import type { OutboxStore, StoreDefinition } from './store.js';
+import type { OutboxStore } from './store.js';
 import { loadTraceContextReader, withTraceContext } from './trace-context.js';
 
 export interface PublishOptions {
@@ -73,62 +73,47 @@ export async function createDispatch(
   const configDir = options.configDir ?? (options.source ? dirname(options.source) : process.cwd());
   const logger = resolved.LOGGING.LOGGER ?? createConsoleLogger({ level: resolved.LOGGING.LEVEL });
 
-  // Load and validate everything before creating anything, so every mistake is reported at once.
+  // Load and validate everything before using anything, so every mistake is reported at once.
+  // Creating a backend or the store validates its options but opens no connection.
   const issues: Issue[] = [];
-  const definitions = new Map<string, { definition: BackendDefinition; options: unknown }>();
+  const collect = (path: string, error: unknown): void => {
+    if (error instanceof ConfigError) issues.push(...error.issues);
+    else issues.push({ path, message: (error as Error).message });
+  };
+  const backends = new Map<string, Backend>();
   for (const [name, publisher] of Object.entries(resolved.OUTBOX_PUBLISHERS)) {
     try {
       const definition =
         typeof publisher.BACKEND === 'string'
           ? await loadDefinition(publisher.BACKEND, 'backend', configDir)
-          : (publisher.BACKEND as BackendDefinition);
-      const validated = await validateBackendOptions(
-        definition,
-        publisher.OPTIONS,
-        `OUTBOX_PUBLISHERS.${name}.OPTIONS`,
+          : publisher.BACKEND;
+      backends.set(
+        name,
+        await createBackend(definition, publisher.OPTIONS, {
+          name,
+          logger: childLogger(logger, 'backend', { backend: name }),
+          configDir,
+          timeoutMs: publisher.PUBLISH_TIMEOUT * 1000,
+        }),
       );
-      definitions.set(name, { definition, options: validated });
     } catch (error) {
-      if (error instanceof ConfigError) issues.push(...error.issues);
-      else issues.push({ path: `OUTBOX_PUBLISHERS.${name}.BACKEND`, message: (error as Error).message });
+      collect(`OUTBOX_PUBLISHERS.${name}.BACKEND`, error);
     }
-  }
-  let storeDefinition: StoreDefinition | undefined;
-  try {
-    storeDefinition =
-      typeof resolved.OUTBOX_STORE.BACKEND === 'string'
-        ? await loadDefinition(resolved.OUTBOX_STORE.BACKEND, 'store', configDir)
-        : (resolved.OUTBOX_STORE.BACKEND as StoreDefinition);
-  } catch (error) {
-    issues.push({ path: 'OUTBOX_STORE.BACKEND', message: (error as Error).message });
   }
   let store: OutboxStore | undefined;
-  if (storeDefinition) {
-    try {
-      store = await createStore(storeDefinition, resolved.OUTBOX_STORE.OPTIONS, {
-        logger: childLogger(logger, 'store'),
-        configDir,
-      });
-    } catch (error) {
-      if (error instanceof ConfigError) issues.push(...error.issues);
-      else throw error;
-    }
+  try {
+    const definition =
+      typeof resolved.OUTBOX_STORE.BACKEND === 'string'
+        ? await loadDefinition(resolved.OUTBOX_STORE.BACKEND, 'store', configDir)
+        : resolved.OUTBOX_STORE.BACKEND;
+    store = await createStore(definition, resolved.OUTBOX_STORE.OPTIONS, {
+      logger: childLogger(logger, 'store'),
+      configDir,
+    });
+  } catch (error) {
+    collect('OUTBOX_STORE.BACKEND', error);
   }
   if (issues.length > 0 || !store) throw new ConfigError(issues, { source: options.source });
-
-  const backends = new Map<string, Backend>();
-  for (const [name, { definition, options: backendOptions }] of definitions) {
-    backends.set(
-      name,
-      // Options were validated above; validating again is cheap and keeps createBackend self-contained.
-      await createBackend(definition, backendOptions, {
-        name,
-        logger: childLogger(logger, 'backend', { backend: name }),
-        configDir,
-        timeoutMs: (resolved.OUTBOX_PUBLISHERS[name]?.PUBLISH_TIMEOUT ?? 30) * 1000,
-      }),
-    );
-  }
 
   const hooks = new Hooks(childLogger(logger, 'hooks'));
   const publisherNames = Object.keys(resolved.OUTBOX_PUBLISHERS);

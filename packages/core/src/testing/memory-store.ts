@@ -216,7 +216,7 @@ class MemoryStoreDriver implements StoreDriver {
     const result: RecordResult = { applied: [], lost: [] };
     for (const outcome of outcomes) {
       const row = this.#db.rows.get(outcome.id);
-      if (!row || row.status !== 'processing' || row.owner !== owner) {
+      if (row?.status !== 'processing' || row.owner !== owner) {
         result.lost.push(outcome.id);
         continue;
       }
