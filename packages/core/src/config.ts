@@ -210,6 +210,12 @@ export const configSchema = z.strictObject({
       CONCURRENCY: positiveInt('batches in flight', 64).optional(),
       SHUTDOWN_TIMEOUT: seconds('shutdown timeout').optional(),
     })
+    .refine(
+      (worker) =>
+        (worker.RETRY_MAX_DELAY ?? WORKER_DEFAULTS.RETRY_MAX_DELAY) >=
+        (worker.RETRY_BASE_DELAY ?? WORKER_DEFAULTS.RETRY_BASE_DELAY),
+      { error: 'must be at least RETRY_BASE_DELAY', path: ['RETRY_MAX_DELAY'] },
+    )
     .optional(),
   OUTBOX_RETENTION: z
     .strictObject({
@@ -237,6 +243,32 @@ export const configSchema = z.strictObject({
 });
 
 /**
+ * The publisher and store entries of a configuration that failed validation, as far as they can
+ * still be loaded, so their own problems (a wrong module, bad options) are reported in the same
+ * error as the rest.
+ */
+export function loadableEntries(input: unknown): {
+  publishers: Record<string, { BACKEND: unknown; OPTIONS: unknown }>;
+  store: { BACKEND: unknown; OPTIONS: unknown } | undefined;
+} {
+  const record = (value: unknown): Record<string, unknown> | undefined =>
+    typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  const loadable = (value: unknown) => {
+    const entry = record(value);
+    if (!entry || (typeof entry.BACKEND !== 'string' && typeof entry.BACKEND !== 'object')) return undefined;
+    return { BACKEND: entry.BACKEND, OPTIONS: entry.OPTIONS ?? {} };
+  };
+  const publishers: Record<string, { BACKEND: unknown; OPTIONS: unknown }> = {};
+  for (const [name, value] of Object.entries(record(record(input)?.OUTBOX_PUBLISHERS) ?? {})) {
+    const entry = loadable(value);
+    if (entry) publishers[name] = entry;
+  }
+  return { publishers, store: loadable(record(input)?.OUTBOX_STORE) };
+}
+
+/**
  * Validate a configuration and fill in the defaults. Throws one `ConfigError` listing every
  * problem, each with its key path (and for a misspelt key, the likely intended one).
  */
@@ -247,11 +279,6 @@ export function resolveConfig(input: unknown, source?: string): ResolvedConfig {
   }
   const config = result.data as DispatchConfig;
   const worker: Complete<WorkerSettings> = { ...WORKER_DEFAULTS, ...stripUndefined(config.OUTBOX_WORKER) };
-  const issues = [];
-  if (worker.RETRY_MAX_DELAY < worker.RETRY_BASE_DELAY) {
-    issues.push({ path: 'OUTBOX_WORKER.RETRY_MAX_DELAY', message: 'must be at least RETRY_BASE_DELAY' });
-  }
-  if (issues.length > 0) throw new ConfigError(issues, { source });
   const publishers: ResolvedConfig['OUTBOX_PUBLISHERS'] = {};
   for (const [name, publisher] of Object.entries(config.OUTBOX_PUBLISHERS)) {
     publishers[name] = {

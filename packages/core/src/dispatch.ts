@@ -1,7 +1,14 @@
 import { dirname } from 'node:path';
 import type { Backend } from './backend.js';
+import { isBackendDefinition } from './backend.js';
 import type { CloudEvent } from './cloud-event.js';
-import { type DispatchConfig, type ResolvedConfig, resolveConfig } from './config.js';
+import {
+  DEFAULT_PUBLISH_TIMEOUT,
+  type DispatchConfig,
+  loadableEntries,
+  type ResolvedConfig,
+  resolveConfig,
+} from './config.js';
 import { ClosedError, ConfigError, InvalidEventError, type Issue } from './errors.js';
 import type { NewEvent } from './event.js';
 import {
@@ -12,11 +19,11 @@ import {
 } from './event-input.js';
 import { Hooks } from './hooks.js';
 import { loadDefinition } from './loader.js';
-import { childLogger, createConsoleLogger, type Logger } from './logger.js';
+import { childLogger, createConsoleLogger, type Logger, silentLogger } from './logger.js';
 import { createBackend } from './managed-backend.js';
 import { createStore } from './managed-store.js';
 import { resolveBackendName } from './routing.js';
-import type { OutboxStore } from './store.js';
+import { isStoreDefinition, type OutboxStore } from './store.js';
 import { loadTraceContextReader, withTraceContext } from './trace-context.js';
 
 export interface PublishOptions {
@@ -69,51 +76,22 @@ export async function createDispatch(
   config: DispatchConfig | ResolvedConfig,
   options: CreateDispatchOptions = {},
 ): Promise<Dispatch> {
-  const resolved = resolveConfig(config, options.source);
   const configDir = options.configDir ?? (options.source ? dirname(options.source) : process.cwd());
-  const logger = resolved.LOGGING.LOGGER ?? createConsoleLogger({ level: resolved.LOGGING.LEVEL });
-
-  // Load and validate everything before using anything, so every mistake is reported at once.
-  // Creating a backend or the store validates its options but opens no connection.
-  const issues: Issue[] = [];
-  const collect = (path: string, error: unknown): void => {
-    if (error instanceof ConfigError) issues.push(...error.issues);
-    else issues.push({ path, message: (error as Error).message });
-  };
-  const backends = new Map<string, Backend>();
-  for (const [name, publisher] of Object.entries(resolved.OUTBOX_PUBLISHERS)) {
-    try {
-      const definition =
-        typeof publisher.BACKEND === 'string'
-          ? await loadDefinition(publisher.BACKEND, 'backend', configDir)
-          : publisher.BACKEND;
-      backends.set(
-        name,
-        await createBackend(definition, publisher.OPTIONS, {
-          name,
-          logger: childLogger(logger, 'backend', { backend: name }),
-          configDir,
-          timeoutMs: publisher.PUBLISH_TIMEOUT * 1000,
-        }),
-      );
-    } catch (error) {
-      collect(`OUTBOX_PUBLISHERS.${name}.BACKEND`, error);
-    }
-  }
-  let store: OutboxStore | undefined;
+  let resolved: ResolvedConfig;
   try {
-    const definition =
-      typeof resolved.OUTBOX_STORE.BACKEND === 'string'
-        ? await loadDefinition(resolved.OUTBOX_STORE.BACKEND, 'store', configDir)
-        : resolved.OUTBOX_STORE.BACKEND;
-    store = await createStore(definition, resolved.OUTBOX_STORE.OPTIONS, {
-      logger: childLogger(logger, 'store'),
-      configDir,
-    });
+    resolved = resolveConfig(config, options.source);
   } catch (error) {
-    collect('OUTBOX_STORE.BACKEND', error);
+    if (!(error instanceof ConfigError)) throw error;
+    // Also load what can be loaded, so a wrong module or bad options show up in the same report.
+    const { publishers, store } = loadableEntries(config);
+    const loaded = await loadEntries(publishers, store, configDir, silentLogger);
+    throw new ConfigError([...error.issues, ...loaded.issues], { source: options.source });
   }
-  if (issues.length > 0 || !store) throw new ConfigError(issues, { source: options.source });
+  const logger = resolved.LOGGING.LOGGER ?? createConsoleLogger({ level: resolved.LOGGING.LEVEL });
+  const loaded = await loadEntries(resolved.OUTBOX_PUBLISHERS, resolved.OUTBOX_STORE, configDir, logger);
+  if (loaded.issues.length > 0 || !loaded.store)
+    throw new ConfigError(loaded.issues, { source: options.source });
+  const { backends, store } = loaded;
 
   const hooks = new Hooks(childLogger(logger, 'hooks'));
   const publisherNames = Object.keys(resolved.OUTBOX_PUBLISHERS);
@@ -193,4 +171,66 @@ export async function createDispatch(
       return closing;
     },
   };
+}
+
+interface Entry {
+  BACKEND: unknown;
+  OPTIONS: unknown;
+  PUBLISH_TIMEOUT?: number;
+}
+
+/**
+ * Load every publisher's backend and the store, validating their options. Nothing connects:
+ * creating a backend or store opens no connection. Every problem is collected, none thrown.
+ */
+async function loadEntries(
+  publishers: Record<string, Entry>,
+  storeEntry: Entry | undefined,
+  configDir: string,
+  logger: Logger,
+): Promise<{ backends: Map<string, Backend>; store: OutboxStore | undefined; issues: Issue[] }> {
+  const issues: Issue[] = [];
+  const collect = (path: string, error: unknown): void => {
+    if (error instanceof ConfigError) issues.push(...error.issues);
+    else issues.push({ path, message: (error as Error).message });
+  };
+  const backends = new Map<string, Backend>();
+  for (const [name, entry] of Object.entries(publishers)) {
+    try {
+      const definition =
+        typeof entry.BACKEND === 'string'
+          ? await loadDefinition(entry.BACKEND, 'backend', configDir)
+          : entry.BACKEND;
+      if (!isBackendDefinition(definition)) continue; // the schema has reported it
+      backends.set(
+        name,
+        await createBackend(definition, entry.OPTIONS, {
+          name,
+          logger: childLogger(logger, 'backend', { backend: name }),
+          configDir,
+          timeoutMs: (entry.PUBLISH_TIMEOUT ?? DEFAULT_PUBLISH_TIMEOUT) * 1000,
+        }),
+      );
+    } catch (error) {
+      collect(`OUTBOX_PUBLISHERS.${name}.BACKEND`, error);
+    }
+  }
+  let store: OutboxStore | undefined;
+  if (storeEntry) {
+    try {
+      const definition =
+        typeof storeEntry.BACKEND === 'string'
+          ? await loadDefinition(storeEntry.BACKEND, 'store', configDir)
+          : storeEntry.BACKEND;
+      if (isStoreDefinition(definition)) {
+        store = await createStore(definition, storeEntry.OPTIONS, {
+          logger: childLogger(logger, 'store'),
+          configDir,
+        });
+      }
+    } catch (error) {
+      collect('OUTBOX_STORE.BACKEND', error);
+    }
+  }
+  return { backends, store, issues };
 }

@@ -29,6 +29,15 @@ describe('loadConfigFile', () => {
     expect(error.message).toContain('OUTBOX_WORKER.BATCH_SZIE: unknown key; did you mean "BATCH_SIZE"?');
   });
 
+  it('reports setting mistakes and a bad BACKEND in the same error', async () => {
+    const loaded = await loadConfigFile({ cwd: join(fixtures, 'config-bad') });
+    const error = await createDispatch(loaded.config as never, { source: loaded.path }).catch((e) => e);
+    expect(error.issues.map((issue: { path: string }) => issue.path)).toEqual([
+      'OUTBOX_WORKER.BATCH_SZIE',
+      'OUTBOX_STORE.BACKEND',
+    ]);
+  });
+
   it('reports a bad BACKEND with what the module exports instead', async () => {
     const loaded = await loadConfigFile({ cwd: join(fixtures, 'config-bad') });
     const error = await createDispatch({ ...(loaded.config as object), OUTBOX_WORKER: {} } as never, {
