@@ -13,7 +13,11 @@ export async function placeOrder(
   input: { customer: string; total: number },
 ): Promise<Order> {
   return em.fork().transactional(async (tx) => {
-    const order = tx.create(OrderSchema, { customer: input.customer, total: input.total, createdAt: new Date() });
+    const order = tx.create(OrderSchema, {
+      customer: input.customer,
+      total: input.total,
+      createdAt: new Date(),
+    });
     await tx.flush();
     await dispatch.publisher.publishEvent(
       {

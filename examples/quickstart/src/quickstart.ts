@@ -1,4 +1,4 @@
-import { memoryBackend, MemoryBroker } from '@dispatch/backend-memory';
+import { MemoryBroker, memoryBackend } from '@dispatch/backend-memory';
 import { createDispatch, defineConfig, type EventStatus } from '@dispatch/core';
 import { mikroOrmStore } from '@dispatch/orm-mikro';
 import { createWorker } from '@dispatch/worker';
@@ -69,7 +69,9 @@ export async function runQuickstart(
     }
     await worker.stop();
 
-    const published = broker.cloudEvents('events').map((event) => ({ id: event.id, type: event.type, data: event.data }));
+    const published = broker
+      .cloudEvents('events')
+      .map((event) => ({ id: event.id, type: event.type, data: event.data }));
     print('Published to stream "events":');
     for (const event of published) print(`  ${event.type} ${JSON.stringify(event.data)}`);
     const { counts } = await dispatch.store.stats();

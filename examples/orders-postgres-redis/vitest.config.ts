@@ -1,0 +1,4 @@
+import { packageTests } from '../../vitest.shared';
+
+// Real services and child processes: leave room for a busy machine.
+export default packageTests(import.meta.dirname, { testTimeout: 60_000 });
