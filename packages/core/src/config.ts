@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { BackendDefinition } from './backend.js';
 import { isBackendDefinition } from './backend.js';
 import { ConfigError } from './errors.js';
+import type { EventHandler, HookHandler } from './hooks.js';
 import { LOG_LEVELS, type Logger, type LogLevel } from './logger.js';
 import { toIssues } from './schema-issues.js';
 import { isStoreDefinition, type StoreDefinition } from './store.js';
@@ -71,6 +72,16 @@ export interface LoggingSettings {
   LOGGER?: Logger | undefined;
 }
 
+/** After-commit hooks, registered in every process that loads the configuration (the worker too). */
+export interface HookSettings {
+  /** After the transaction that wrote an event commits. */
+  created?: HookHandler<'created'> | undefined;
+  /** After a worker recorded an event as published. */
+  published?: HookHandler<'published'> | undefined;
+  /** After a worker recorded an event as failed for good. */
+  failed?: HookHandler<'failed'> | undefined;
+}
+
 export interface DispatchConfig {
   OUTBOX_PUBLISHERS: Record<string, PublisherConfig>;
   OUTBOX_STORE: StoreConfig;
@@ -78,6 +89,10 @@ export interface DispatchConfig {
   OUTBOX_RETENTION?: RetentionSettings | undefined;
   OUTBOX_PUBLISHING?: PublishingSettings | undefined;
   LOGGING?: LoggingSettings | undefined;
+  /** Hooks by moment, as with `dispatch.hooks.on(...)`. */
+  OUTBOX_HOOKS?: HookSettings | undefined;
+  /** Handlers by event type, run after an event of that type commits (the seed's `event_registry`). */
+  OUTBOX_HANDLERS?: Record<string, EventHandler | EventHandler[]> | undefined;
 }
 
 type Complete<T> = { [K in keyof T]-?: Exclude<T[K], undefined> };
@@ -90,6 +105,8 @@ export interface ResolvedConfig {
   OUTBOX_RETENTION: Complete<RetentionSettings>;
   OUTBOX_PUBLISHING: Complete<Omit<PublishingSettings, 'MAX_RETRIES'>> & { MAX_RETRIES: number };
   LOGGING: { LEVEL: LogLevel; LOGGER: Logger | undefined };
+  OUTBOX_HOOKS: HookSettings;
+  OUTBOX_HANDLERS: Record<string, EventHandler[]>;
 }
 
 /** Identity helper that gives `dispatch.config.ts` its types. */
@@ -168,6 +185,10 @@ const publisherSchema = z.strictObject({
   PUBLISH_TIMEOUT: seconds('publish timeout', 0.001).optional(),
 });
 
+const handlerSchema = z.custom<(event: never) => unknown>((value) => typeof value === 'function', {
+  error: 'expected a function',
+});
+
 const loggerSchema = z.custom<Logger>(
   (value) =>
     typeof value === 'object' &&
@@ -231,6 +252,22 @@ export const configSchema = z.strictObject({
       MAX_PAYLOAD_BYTES: positiveInt('payload limit in bytes', 512 * 1024 * 1024).optional(),
       MAX_RETRIES: nonNegativeInt('retries after the first attempt').optional(),
     })
+    .optional(),
+  OUTBOX_HOOKS: z
+    .strictObject({
+      created: handlerSchema.optional(),
+      published: handlerSchema.optional(),
+      failed: handlerSchema.optional(),
+    })
+    .optional(),
+  OUTBOX_HANDLERS: z
+    .record(
+      z.string().min(1, { error: 'event types are not empty' }),
+      z.union([handlerSchema, z.array(handlerSchema)]),
+      {
+        error: "expected { 'event.type': handler } (a function or a list of functions per type)",
+      },
+    )
     .optional(),
   LOGGING: z
     .strictObject({
@@ -297,6 +334,13 @@ export function resolveConfig(input: unknown, source?: string): ResolvedConfig {
       MAX_RETRIES: config.OUTBOX_PUBLISHING?.MAX_RETRIES ?? worker.MAX_RETRIES,
     },
     LOGGING: { LEVEL: config.LOGGING?.LEVEL ?? 'info', LOGGER: config.LOGGING?.LOGGER },
+    OUTBOX_HOOKS: { ...config.OUTBOX_HOOKS },
+    OUTBOX_HANDLERS: Object.fromEntries(
+      Object.entries(config.OUTBOX_HANDLERS ?? {}).map(([type, handlers]) => [
+        type,
+        Array.isArray(handlers) ? handlers : [handlers],
+      ]),
+    ),
   };
 }
 

@@ -94,6 +94,13 @@ export async function createDispatch(
   const { backends, store } = loaded;
 
   const hooks = new Hooks(childLogger(logger, 'hooks'));
+  for (const name of ['created', 'published', 'failed'] as const) {
+    const handler = resolved.OUTBOX_HOOKS[name];
+    if (handler) hooks.on(name, handler as never);
+  }
+  for (const [eventType, handlers] of Object.entries(resolved.OUTBOX_HANDLERS)) {
+    for (const handler of handlers) hooks.register(eventType, handler);
+  }
   const publisherNames = Object.keys(resolved.OUTBOX_PUBLISHERS);
   const limits = {
     maxPayloadBytes: resolved.OUTBOX_PUBLISHING.MAX_PAYLOAD_BYTES,

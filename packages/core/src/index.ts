@@ -18,6 +18,7 @@ export {
   DEFAULT_PUBLISH_TIMEOUT,
   type DispatchConfig,
   defineConfig,
+  type HookSettings,
   type LoggingSettings,
   PUBLISHING_DEFAULTS,
   type PublisherConfig,

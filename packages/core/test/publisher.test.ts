@@ -252,6 +252,46 @@ describe('publisher', () => {
   });
 });
 
+describe('hooks from the configuration', () => {
+  it('registers OUTBOX_HOOKS and OUTBOX_HANDLERS in every process that loads the config', async () => {
+    const seen: string[] = [];
+    const { dispatch } = await setup({
+      OUTBOX_HOOKS: {
+        created: (event) => {
+          seen.push(`created ${event.eventType}`);
+        },
+      },
+      OUTBOX_HANDLERS: {
+        'user.created': [
+          (event) => {
+            seen.push(`handler 1 ${event.eventType}`);
+          },
+          (event) => {
+            seen.push(`handler 2 ${event.eventType}`);
+          },
+        ],
+        'order.created': (event) => {
+          seen.push(`order handler ${event.eventType}`);
+        },
+      },
+    });
+    await dispatch.publisher.publishEvent({ eventType: 'user.created', source: 's' });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seen.sort()).toEqual(['created user.created', 'handler 1 user.created', 'handler 2 user.created']);
+  });
+
+  it('refuses hooks that are not functions, with their key path', async () => {
+    const error = await setup({
+      OUTBOX_HOOKS: { published: 'notify()' as never },
+      OUTBOX_HANDLERS: { 'a.b': [1 as never] },
+    }).catch((e) => e);
+    expect(error.code).toBe('DISPATCH_CONFIG_INVALID');
+    expect(error.issues.map((i: { path: string }) => i.path)).toEqual(
+      expect.arrayContaining(['OUTBOX_HOOKS.published', 'OUTBOX_HANDLERS.a.b']),
+    );
+  });
+});
+
 describe('createDispatch', () => {
   it('reports bad backend options and a bad store at once, with key paths, and no secret values', async () => {
     const { z } = await import('zod');
