@@ -1,5 +1,5 @@
 import { defineConfig } from '@dispatch/core';
-import { memoryStore } from '@dispatch/core/testing';
+import { memoryStore } from '@dispatch/core/memory';
 
 export default defineConfig({
   OUTBOX_PUBLISHERS: {

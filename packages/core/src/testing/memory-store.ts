@@ -245,7 +245,7 @@ class MemoryStoreDriver implements StoreDriver {
       }
       result.applied.push(outcome.id);
     }
-    if (result.applied.length > 0) for (const listener of this.#db.listeners) listener();
+    // No wake-up here: the worker that recorded these already knows, and others poll on.
     return result;
   }
 
