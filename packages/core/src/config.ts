@@ -80,6 +80,11 @@ export interface HookSettings {
   published?: HookHandler<'published'> | undefined;
   /** After a worker recorded an event as failed for good. */
   failed?: HookHandler<'failed'> | undefined;
+  /**
+   * Last step of `dispatch.close()`, after backends and store: release what the configuration
+   * opened (e.g. `() => orm.close()`), so `dispatch` commands can exit cleanly.
+   */
+  close?: (() => void | Promise<void>) | undefined;
 }
 
 export interface DispatchConfig {
@@ -258,6 +263,7 @@ export const configSchema = z.strictObject({
       created: handlerSchema.optional(),
       published: handlerSchema.optional(),
       failed: handlerSchema.optional(),
+      close: handlerSchema.optional(),
     })
     .optional(),
   OUTBOX_HANDLERS: z

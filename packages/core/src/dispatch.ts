@@ -171,6 +171,9 @@ export async function createDispatch(
             ...[...backends.values()].map((b) => b.close()),
             outboxStore.close(),
           ]);
+          // The configuration's own resources (an ORM it opened) go last: the store may still use them.
+          const closeHook = resolved.OUTBOX_HOOKS.close;
+          if (closeHook) results.push(...(await Promise.allSettled([closeHook()])));
           const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
           if (failure) throw failure.reason;
         })();

@@ -280,6 +280,20 @@ describe('hooks from the configuration', () => {
     expect(seen.sort()).toEqual(['created user.created', 'handler 1 user.created', 'handler 2 user.created']);
   });
 
+  it('runs OUTBOX_HOOKS.close last when the dispatch closes', async () => {
+    const order: string[] = [];
+    const { dispatch } = await setup({
+      OUTBOX_HOOKS: {
+        close: async () => {
+          order.push('config resources');
+        },
+      },
+    });
+    await dispatch.close();
+    await dispatch.close();
+    expect(order).toEqual(['config resources']);
+  });
+
   it('refuses hooks that are not functions, with their key path', async () => {
     const error = await setup({
       OUTBOX_HOOKS: { published: 'notify()' as never },
