@@ -1,0 +1,348 @@
+import { request } from 'node:http';
+import { type AddressInfo, createServer } from 'node:net';
+import { join } from 'node:path';
+import { sharedBroker } from '@dispatch/backend-memory';
+import type { NewEvent } from '@dispatch/core';
+import { type MemoryDatabase, makeNewEvent } from '@dispatch/core/testing';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type CliIo, runCli } from '../src/index.js';
+
+const fixtures = join(import.meta.dirname, 'fixtures');
+const memoryDir = join(fixtures, 'memory');
+
+interface Fake {
+  io: CliIo;
+  out: () => string;
+  err: () => string;
+  signal: (name: NodeJS.Signals) => void;
+  exits: number[];
+}
+
+function fakeIo(cwd = memoryDir): Fake {
+  let out = '';
+  let err = '';
+  const handlers = new Set<(signal: NodeJS.Signals) => void>();
+  const exits: number[] = [];
+  return {
+    io: {
+      stdout: { write: (text: string) => (out += text) },
+      stderr: { write: (text: string) => (err += text) },
+      cwd,
+      onSignal(handler) {
+        handlers.add(handler);
+        return () => handlers.delete(handler);
+      },
+      exit: (code) => {
+        exits.push(code);
+      },
+    },
+    out: () => out,
+    err: () => err,
+    signal: (name) => {
+      for (const handler of [...handlers]) handler(name);
+    },
+    exits,
+  };
+}
+
+async function run(argv: string[], cwd?: string): Promise<Fake & { code: number }> {
+  const fake = fakeIo(cwd);
+  const code = await runCli(argv, fake.io);
+  return { ...fake, code };
+}
+
+const shared = globalThis as { __dispatchCliDb?: MemoryDatabase };
+
+/** The memory database the fixture config shares between commands. */
+async function database(): Promise<MemoryDatabase> {
+  if (!shared.__dispatchCliDb) await run(['stats']);
+  return shared.__dispatchCliDb as MemoryDatabase;
+}
+
+async function insert(...events: Partial<NewEvent>[]): Promise<NewEvent[]> {
+  const made = events.map((overrides) => makeNewEvent({ source: 'shop', ...overrides }));
+  (await database()).apply(made);
+  return made;
+}
+
+beforeEach(async () => {
+  (await database()).clear();
+  sharedBroker().reset();
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('configuration', () => {
+  it('prints every configuration problem at once and exits 1', async () => {
+    const result = await run(['stats'], join(fixtures, 'bad'));
+    expect(result.code).toBe(1);
+    expect(result.err()).toContain('(3 problems)');
+    expect(result.err()).toContain('OUTBOX_WORKER.BATCH_SIZE: must be at least 1');
+    expect(result.err()).toContain('OUTBOX_WORKER.SLEEP_TME: unknown key; did you mean "SLEEP_TIME"?');
+    expect(result.err()).toContain('OUTBOX_PUBLISHERS.default.OPTIONS.stream_name: must not be empty');
+  });
+
+  it('lists every backend and store problem at once', async () => {
+    const result = await run(['health'], join(fixtures, 'bad-options'));
+    expect(result.code).toBe(1);
+    expect(result.err()).toContain('(3 problems)');
+    expect(result.err()).toContain('OUTBOX_PUBLISHERS.default.OPTIONS.stream_name');
+    expect(result.err()).toMatch(/OUTBOX_PUBLISHERS\.other\.BACKEND: .*no file at/);
+    expect(result.err()).toContain('OUTBOX_STORE.OPTIONS.databse');
+  });
+
+  it('says where it looked when there is no config file, and accepts --config', async () => {
+    const missing = await run(['stats'], fixtures);
+    expect(missing.code).toBe(1);
+    expect(missing.err()).toMatch(/no dispatch\.config\.ts .* in .*fixtures; create one .* or pass --config/);
+    const given = await run(['--config', 'memory/dispatch.config.ts', 'stats'], fixtures);
+    expect(given.code).toBe(0);
+    const wrong = await run(['stats', '--config', 'nope.ts'], fixtures);
+    expect(wrong.code).toBe(1);
+    expect(wrong.err()).toMatch(/nope\.ts does not exist/);
+  });
+
+  it('names a bad flag value and exits non-zero', async () => {
+    const result = await run(['worker', '--batch-size', 'many']);
+    expect(result.code).not.toBe(0);
+    expect(result.err()).toMatch(/--batch-size.*'many' is invalid/);
+    const unknown = await run(['wrok']);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.err()).toMatch(/unknown command 'wrok'/);
+  });
+
+  it('has --help on every command, with examples', async () => {
+    for (const argv of [
+      [],
+      ['worker'],
+      ['migrate'],
+      ['cleanup'],
+      ['health'],
+      ['stats'],
+      ['events'],
+      ['events', 'list'],
+      ['events', 'show'],
+      ['events', 'retry'],
+      ['events', 'fail'],
+    ]) {
+      const result = await run([...argv, '--help']);
+      expect(result.code, argv.join(' ')).toBe(0);
+      expect(result.out(), argv.join(' ')).toMatch(/^Usage: dispatch/);
+      if (argv.length > 0 && argv[0] !== 'events') expect(result.out()).toContain('Example');
+    }
+  });
+});
+
+describe('dispatch worker', () => {
+  it('publishes and stops after --max-iterations, with flags overriding the config', async () => {
+    await insert({}, {}, {}, { backend: 'audit' });
+    const result = await run(['worker', '--max-iterations', '1', '--batch-size', '3']);
+    expect(result.code).toBe(0);
+    expect(sharedBroker().count()).toBe(3);
+  });
+
+  it('stops on the first signal (exit 0, nothing left processing), exits at once on the second', async () => {
+    await insert({}, {});
+    const fake = fakeIo();
+    const running = runCli(['worker', '--interval', '0.01'], fake.io);
+    await sharedBroker().waitForCount(2, 15_000);
+    const release = sharedBroker().hold();
+    await insert({});
+    await vi.waitFor(() => expect(sharedBroker().held).toBe(1));
+    fake.signal('SIGTERM');
+    fake.signal('SIGINT');
+    expect(fake.exits).toEqual([130]);
+    release();
+    expect(await running).toBe(0);
+    const db = await database();
+    expect([...db.rows.values()].map((row) => row.status)).toEqual(['published', 'published', 'published']);
+  });
+
+  it('rejects a config error from flags with the setting named', async () => {
+    const result = await run(['worker', '--concurrency', '1000']);
+    expect(result.code).toBe(1);
+    expect(result.err()).toContain('OUTBOX_WORKER.CONCURRENCY');
+  });
+
+  it('serves /healthz and /metrics on --metrics-port, on loopback, without event data', async () => {
+    await insert({ data: { card: '4111-1111' } });
+    const fake = fakeIo();
+    const port = { port: await freePort(), address: '127.0.0.1' };
+    const running = runCli(['worker', '--metrics-port', String(port.port), '--interval', '0.01'], fake.io);
+    await sharedBroker().waitForCount(1, 15_000);
+    await vi.waitFor(() => get(port.port, '/healthz'));
+    const health = await get(port.port, '/healthz');
+    expect(health.status).toBe(200);
+    expect(JSON.parse(health.body)).toEqual({ status: 'ok', backends: { default: 'up', audit: 'up' } });
+    const metrics = await get(port.port, '/metrics');
+    expect(metrics.status).toBe(200);
+    expect(metrics.body).toContain(
+      'dispatch_events_published_total{backend="default",event_type="test.happened"} 1',
+    );
+    expect(metrics.body).not.toContain('4111');
+    expect((await get(port.port, '/')).status).toBe(404);
+    fake.signal('SIGTERM');
+    expect(await running).toBe(0);
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function get(port: number, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path }, (response) => {
+      let body = '';
+      response.on('data', (chunk) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('dispatch migrate, health, stats, cleanup', () => {
+  it('migrate succeeds and says so', async () => {
+    const result = await run(['migrate']);
+    expect(result.code).toBe(0);
+    expect(result.out()).toMatch(/up to date \(store: memory\)/);
+  });
+
+  it('health exits 0 when all is up and 1 naming the backend that is down', async () => {
+    expect((await run(['health'])).code).toBe(0);
+    sharedBroker().setUnavailable('connection refused');
+    const down = await run(['health']);
+    expect(down.code).toBe(1);
+    expect(down.out()).toMatch(/backend default\s+memory\s+DOWN.*connection refused/);
+    const json = await run(['health', '--json']);
+    expect(JSON.parse(json.out())).toMatchObject({ ok: false, store: { ok: true } });
+  });
+
+  it('stats shows counts by status, per backend, and as JSON', async () => {
+    await insert({}, {}, { backend: 'audit' }, { backend: 'gone' });
+    const text = await run(['stats']);
+    expect(text.code).toBe(0);
+    expect(text.out()).toContain('pending 4');
+    expect(text.out()).toMatch(/gone \(not configured\)\s+1/);
+    const json = JSON.parse((await run(['stats', '--json'])).out());
+    expect(json.counts.pending).toBe(4);
+    expect(json.byBackend.audit.pending).toBe(1);
+  });
+
+  it('cleanup deletes past retention; --dry-run only counts', async () => {
+    const [old] = await insert({});
+    const db = await database();
+    const row = db.rows.get(old!.id)!;
+    row.status = 'published';
+    row.publishedAt = new Date(Date.now() - 8 * 86_400_000);
+    await insert({});
+    const dry = await run(['cleanup', '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(dry.out()).toContain('would delete 1 published events older than 7 days');
+    expect(db.rows.size).toBe(2);
+    const real = await run(['cleanup']);
+    expect(real.out()).toContain('deleted 1 published events');
+    expect(db.rows.size).toBe(1);
+  });
+});
+
+describe('dispatch events', () => {
+  it('list filters by status, type, source, key and since, newest first; --json', async () => {
+    const [a, b, c] = await insert(
+      { eventType: 'order.created', key: 'k1' },
+      { eventType: 'order.paid', source: 'billing' },
+      { eventType: 'order.created' },
+    );
+    const all = await run(['events', 'list']);
+    expect(all.code).toBe(0);
+    const order = [c, b, a].map((event) => all.out().indexOf(event!.id));
+    expect(order.every((index, i) => index > 0 && (i === 0 || index > (order[i - 1] ?? 0)))).toBe(true);
+    const created = JSON.parse((await run(['events', 'list', '--type', 'order.created', '--json'])).out());
+    expect(created.events.map((event: { id: string }) => event.id)).toEqual([c!.id, a!.id]);
+    expect((await run(['events', 'list', '--source', 'billing'])).out()).toContain(b!.id);
+    expect((await run(['events', 'list', '--key', 'k1'])).out()).toContain(a!.id);
+    expect((await run(['events', 'list', '--status', 'failed'])).out()).toBe('no events match\n');
+    expect((await run(['events', 'list', '--since', '1h'])).out()).toContain(a!.id);
+    expect((await run(['events', 'list', '--since', '2999-01-01'])).out()).toBe('no events match\n');
+  });
+
+  it('list names a bad --status or --since', async () => {
+    const status = await run(['events', 'list', '--status', 'pending,lost']);
+    expect(status.code).toBe(1);
+    expect(status.err()).toMatch(/--status "pending,lost": use one or more of pending, retry/);
+    const since = await run(['events', 'list', '--since', 'yesterday-ish']);
+    expect(since.code).toBe(1);
+    expect(since.err()).toMatch(/--since "yesterday-ish" is neither a date/);
+  });
+
+  it('show prints one event, or exits 1 for an unknown id', async () => {
+    const [event] = await insert({ data: { total: 12 } });
+    const shown = await run(['events', 'show', event!.id]);
+    expect(shown.code).toBe(0);
+    expect(shown.out()).toContain(`id:           ${event!.id}`);
+    expect(shown.out()).toContain('{"total":12}');
+    expect(JSON.parse((await run(['events', 'show', event!.id, '--json'])).out()).id).toBe(event!.id);
+    const missing = await run(['events', 'show', 'no-such-id']);
+    expect(missing.code).toBe(1);
+    expect(missing.err()).toContain('no event with id no-such-id');
+  });
+
+  it('retry requeues failed events by id, refusing others with the reason', async () => {
+    const [failed, pending] = await insert({}, {});
+    const db = await database();
+    Object.assign(db.rows.get(failed!.id)!, { status: 'failed', attempts: 4, lastError: 'boom' });
+    const result = await run(['events', 'retry', failed!.id, pending!.id, 'ghost']);
+    expect(result.code).toBe(1);
+    expect(result.out()).toContain('requeued 1 failed event');
+    expect(result.err()).toContain(`${pending!.id}: is pending; only failed events can be retried`);
+    expect(result.err()).toContain('ghost: no such event');
+    expect(db.rows.get(failed!.id)).toMatchObject({ status: 'pending', attempts: 0 });
+  });
+
+  it('retry --failed requeues every failed event matching the filters', async () => {
+    const events = await insert({ eventType: 'a' }, { eventType: 'a' }, { eventType: 'b' });
+    const db = await database();
+    for (const event of events) Object.assign(db.rows.get(event.id)!, { status: 'failed' });
+    const result = await run(['events', 'retry', '--failed', '--type', 'a']);
+    expect(result.code).toBe(0);
+    expect(result.out()).toContain('requeued 2 failed events');
+    expect(db.rows.get(events[2]!.id)!.status).toBe('failed');
+    expect((await run(['events', 'retry'])).err()).toMatch(/nothing to retry/);
+    expect((await run(['events', 'retry', 'x', '--failed'])).err()).toMatch(/not both/);
+  });
+
+  it('fail marks pending events failed but never in-flight or published ones', async () => {
+    const [pending, processing, published] = await insert({}, {}, {});
+    const db = await database();
+    Object.assign(db.rows.get(processing!.id)!, { status: 'processing' });
+    Object.assign(db.rows.get(published!.id)!, { status: 'published' });
+    const result = await run([
+      'events',
+      'fail',
+      pending!.id,
+      processing!.id,
+      published!.id,
+      '--reason',
+      'INC-42',
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.out()).toContain('marked 1 event failed');
+    expect(result.err()).toContain(`${processing!.id}: is being published by a worker right now`);
+    expect(result.err()).toContain(`${published!.id}: is published`);
+    expect(db.rows.get(pending!.id)).toMatchObject({ status: 'failed', lastError: 'INC-42' });
+    expect(db.rows.get(processing!.id)!.status).toBe('processing');
+    const none = await run(['events', 'fail']);
+    expect(none.code).not.toBe(0);
+    expect(none.err()).toMatch(/missing required argument 'ids'/);
+  });
+});

@@ -1,0 +1,71 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import type { MikroORM } from '@mikro-orm/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dropTable, openPostgres, postgresUp, tableName } from './postgres.js';
+import { canImport, hasCommand, ThrowawayRedis } from './services.js';
+
+const ready =
+  hasCommand('redis-server') &&
+  (await canImport('@dispatch/orm-mikro')) &&
+  (await canImport('@dispatch/backend-redis-stream')) &&
+  (await postgresUp());
+
+const root = join(import.meta.dirname, '..', '..');
+const fixture = join(root, 'test', 'fixtures', 'pg-redis', 'dispatch.config.ts');
+
+describe.skipIf(!ready)('dispatch command on PostgreSQL and Redis (child process)', () => {
+  let redis: ThrowawayRedis;
+  let orm: MikroORM;
+  const table = tableName();
+
+  const dispatch = (...args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', join(root, 'src', 'cli.ts'), ...args, '--config', fixture],
+        {
+          cwd: root,
+          env: { ...process.env, DISPATCH_IT_TABLE: table, DISPATCH_IT_REDIS_PORT: String(redis.port) },
+        },
+        (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+
+  beforeAll(async () => {
+    redis = await ThrowawayRedis.start();
+    orm = await openPostgres();
+  });
+
+  afterAll(async () => {
+    if (orm) {
+      await dropTable(orm, table);
+      await orm.close(true);
+    }
+    await redis?.destroy();
+  });
+
+  it('migrate creates the table (twice is fine); stats and health work; health exits 1 with Redis down', async () => {
+    const before = await dispatch('stats');
+    expect(before.code).not.toBe(0);
+    expect(before.stderr).toMatch(/dispatch migrate/);
+
+    for (let n = 0; n < 2; n += 1) {
+      const migrate = await dispatch('migrate');
+      expect(migrate.code, migrate.stderr).toBe(0);
+      expect(migrate.stdout).toContain('outbox schema is up to date (store: mikro-orm)');
+    }
+    const stats = await dispatch('stats', '--json');
+    expect(stats.code, stats.stderr).toBe(0);
+    expect(JSON.parse(stats.stdout).counts.pending).toBe(0);
+
+    const healthy = await dispatch('health');
+    expect(healthy.code, healthy.stdout + healthy.stderr).toBe(0);
+    await redis.stop();
+    const down = await dispatch('health');
+    expect(down.code).toBe(1);
+    expect(down.stdout).toMatch(/backend default\s+redis-stream\s+DOWN/);
+    expect(down.stdout).toMatch(/store\s+mikro-orm\s+ok/);
+    await redis.start();
+  }, 120_000);
+});

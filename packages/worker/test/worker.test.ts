@@ -1,0 +1,534 @@
+import { makeNewEvent } from '@dispatch/core/testing';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Worker } from '../src/index.js';
+import { harness } from './helpers.js';
+
+const SECOND = 1000;
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: new Date('2026-03-01T12:00:00Z') });
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('runOnce', () => {
+  it('claims, publishes to the backend and records published, emitting the published hook', async () => {
+    const h = await harness();
+    const ids = await h.publish(3);
+    const seen: string[] = [];
+    h.dispatch.hooks.on('published', (event) => {
+      seen.push(event.id);
+    });
+    const worker = new Worker(h.dispatch);
+    const report = await worker.runOnce();
+    expect(report).toEqual({ claimed: 3, published: 3, retried: 0, failed: 0, released: 0, lost: 0 });
+    expect(h.broker.entries('default').map((e) => e.fields.event_id)).toEqual(ids);
+    expect(h.statuses()).toEqual({ published: 3 });
+    expect(h.row(ids[0] as string).attempts).toBe(1);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(seen).toEqual(ids);
+  });
+
+  it('publishes each backend group with one call', async () => {
+    const h = await harness({ publishers: ['default', 'audit'] });
+    await h.publish(5);
+    await h.publish(4, { backend: 'audit' });
+    const report = await new Worker(h.dispatch).runOnce();
+    expect(report.published).toBe(9);
+    expect(h.broker.publishCalls).toBe(2);
+    expect(h.broker.count('default')).toBe(5);
+    expect(h.broker.count('audit')).toBe(4);
+  });
+
+  it('claims at most BATCH_SIZE events', async () => {
+    const h = await harness({ OUTBOX_WORKER: { BATCH_SIZE: 4 } });
+    await h.publish(10);
+    expect((await new Worker(h.dispatch).runOnce()).claimed).toBe(4);
+    expect((await new Worker(h.dispatch, { batchSize: 7 }).runOnce()).claimed).toBe(6);
+  });
+});
+
+describe('retries and failures', () => {
+  it('retries a retryable failure on the exponential schedule, keeping a history, then publishes', async () => {
+    const h = await harness();
+    const [id] = await h.publish(1);
+    h.broker.failNext(3);
+    const worker = new Worker(h.dispatch, { random: () => 0.5 });
+    const delays: number[] = [];
+    for (let attempt = 1; attempt <= 3; attempt += 1) {
+      const report = await worker.runOnce();
+      expect(report.retried).toBe(1);
+      const row = h.row(id as string);
+      expect(row.status).toBe('retry');
+      delays.push(row.availableAt.getTime() - Date.now());
+      // Not due a moment early.
+      await vi.advanceTimersByTimeAsync(delays.at(-1)! - 1);
+      expect((await worker.runOnce()).claimed).toBe(0);
+      await vi.advanceTimersByTimeAsync(1);
+    }
+    expect(delays).toEqual([5 * SECOND, 10 * SECOND, 20 * SECOND]);
+    expect((await worker.runOnce()).published).toBe(1);
+    const row = h.row(id as string);
+    expect(row).toMatchObject({ status: 'published', attempts: 4, lastError: 'injected retryable failure' });
+    expect(row.history).toHaveLength(3);
+  });
+
+  it('caps the delay at RETRY_MAX_DELAY and uses a fixed delay without RETRY_BACKOFF', async () => {
+    const capped = await harness({
+      OUTBOX_WORKER: { RETRY_BASE_DELAY: 10, RETRY_MAX_DELAY: 15, MAX_RETRIES: 5 },
+    });
+    const [a] = await capped.publish(1);
+    capped.broker.failNext(2);
+    const worker = new Worker(capped.dispatch, { random: () => 1 });
+    await worker.runOnce();
+    expect(capped.row(a as string).availableAt.getTime() - Date.now()).toBe(12 * SECOND);
+    await vi.advanceTimersByTimeAsync(12 * SECOND);
+    await worker.runOnce();
+    expect(capped.row(a as string).availableAt.getTime() - Date.now()).toBe(15 * SECOND);
+
+    const fixed = await harness({ OUTBOX_WORKER: { RETRY_BACKOFF: false, RETRY_BASE_DELAY: 7 } });
+    const [b] = await fixed.publish(1);
+    fixed.broker.failNext(2);
+    const fixedWorker = new Worker(fixed.dispatch, { random: () => 1 });
+    await fixedWorker.runOnce();
+    expect(fixed.row(b as string).availableAt.getTime() - Date.now()).toBe(7 * SECOND);
+    await vi.advanceTimersByTimeAsync(7 * SECOND);
+    await fixedWorker.runOnce();
+    expect(fixed.row(b as string).availableAt.getTime() - Date.now()).toBe(7 * SECOND);
+  });
+
+  it('MAX_RETRIES counts retries after the first attempt: 2 means 3 attempts, then failed with the last error', async () => {
+    const h = await harness({ OUTBOX_WORKER: { MAX_RETRIES: 2, RETRY_BASE_DELAY: 1 } });
+    const [id] = await h.publish(1);
+    h.broker.failNext(10, { message: 'broker said no' });
+    const failedHook = vi.fn();
+    h.dispatch.hooks.on('failed', failedHook);
+    const worker = new Worker(h.dispatch, { random: () => 0.5 });
+    for (let n = 0; n < 3; n += 1) {
+      await worker.runOnce();
+      await vi.advanceTimersByTimeAsync(60 * SECOND);
+    }
+    const row = h.row(id as string);
+    expect(row).toMatchObject({ status: 'failed', attempts: 3, lastError: 'broker said no' });
+    expect(row.history.map((entry) => entry.error)).toEqual([
+      'broker said no',
+      'broker said no',
+      'broker said no',
+    ]);
+    expect(failedHook).toHaveBeenCalledTimes(1);
+    expect(failedHook.mock.calls[0]?.[0]).toMatchObject({
+      id,
+      status: 'failed',
+      lastError: 'broker said no',
+    });
+    expect(
+      h.logs.some((l) => l.level === 'error' && l.fields.eventId === id && /out of retries/.test(l.message)),
+    ).toBe(true);
+  });
+
+  it("follows each event's own maxRetries", async () => {
+    const h = await harness();
+    const [id] = await h.publish(1, { maxRetries: 0 });
+    h.broker.failNext(1);
+    await new Worker(h.dispatch).runOnce();
+    expect(h.row(id as string)).toMatchObject({ status: 'failed', attempts: 1 });
+  });
+
+  it('fails a rejected event at once with its reason, using one attempt', async () => {
+    const h = await harness();
+    const [bad, good] = await h.publish(2);
+    h.broker.rejectWhen((event) => event.id === bad, 'payload too large for the stream');
+    const report = await new Worker(h.dispatch).runOnce();
+    expect(report).toMatchObject({ published: 1, failed: 1, retried: 0 });
+    expect(h.row(bad as string)).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(h.row(bad as string).lastError).toContain('payload too large for the stream');
+    expect(h.row(good as string).status).toBe('published');
+  });
+
+  it('fails without publishing an event whose last attempt never finished (crashed holder)', async () => {
+    const h = await harness({ OUTBOX_WORKER: { MAX_RETRIES: 1 } });
+    const [id] = await h.publish(1);
+    // Two attempts used: the second worker claimed it and died mid-publish.
+    for (let n = 0; n < 2; n += 1) {
+      await h.dispatch.store.claim({ owner: `crashed-${n}`, limit: 1, leaseMs: 1000 });
+      await vi.advanceTimersByTimeAsync(1001);
+    }
+    const report = await new Worker(h.dispatch).runOnce();
+    expect(report.failed).toBe(1);
+    expect(h.broker.count()).toBe(0);
+    expect(h.row(id as string)).toMatchObject({ status: 'failed', attempts: 3 });
+    expect(h.row(id as string).lastError).toMatch(/never finished/);
+  });
+
+  it('retries (not fails) an event recovered from a crashed holder while attempts remain', async () => {
+    const h = await harness();
+    const [id] = await h.publish(1);
+    await h.dispatch.store.claim({ owner: 'crashed', limit: 1, leaseMs: 1000 });
+    await vi.advanceTimersByTimeAsync(1001);
+    await new Worker(h.dispatch).runOnce();
+    expect(h.row(id as string)).toMatchObject({ status: 'published', attempts: 2 });
+  });
+});
+
+describe('outages', () => {
+  it('pauses an unavailable backend, gives its events back without an attempt, keeps others flowing, logs once each way', async () => {
+    const h = await harness({ publishers: ['default', 'audit'] });
+    h.broker.setUnavailable();
+    const stuck = await h.publish(3);
+    const worker = new Worker(h.dispatch, { random: () => 0.5, probeBaseMs: 1000, probeMaxMs: 8000 });
+    const first = await worker.runOnce();
+    expect(first).toMatchObject({ claimed: 3, released: 3, retried: 0, failed: 0 });
+    for (const id of stuck) expect(h.row(id)).toMatchObject({ status: 'pending', attempts: 0 });
+    expect(worker.backendStatus().default?.up).toBe(false);
+
+    // Paused backends' events are not claimed; the others still flow.
+    const audit = await h.publish(2, { backend: 'audit' });
+    // audit shares the broker, so make only the default stream unavailable from here on.
+    h.broker.setUnavailable(false);
+    h.broker.rejectWhen(() => false);
+    const second = await worker.runOnce();
+    expect(second).toMatchObject({ claimed: 2, published: 2 });
+    for (const id of audit) expect(h.row(id).status).toBe('published');
+    for (const id of stuck) expect(h.row(id).status).toBe('pending');
+
+    // A long outage burns no attempts.
+    h.broker.setUnavailable();
+    await vi.advanceTimersByTimeAsync(10 * 60 * SECOND);
+    for (const id of stuck) expect(h.row(id).attempts).toBe(0);
+    h.broker.setUnavailable(false);
+    await vi.advanceTimersByTimeAsync(8 * SECOND);
+    expect(worker.backendStatus().default?.up).toBe(true);
+    expect((await worker.runOnce()).published).toBe(3);
+    for (const id of stuck) expect(h.row(id)).toMatchObject({ status: 'published', attempts: 1 });
+
+    const outageLines = h.logs.filter((l) => l.level === 'warn' && /unavailable/.test(l.message));
+    const recoveryLines = h.logs.filter((l) => l.level === 'info' && /is back/.test(l.message));
+    expect(outageLines).toHaveLength(1);
+    expect(recoveryLines).toHaveLength(1);
+  });
+
+  it('a running worker resumes by itself when the backend comes back', async () => {
+    const h = await harness({ OUTBOX_WORKER: { SLEEP_TIME: 3600 } });
+    h.broker.setUnavailable();
+    const ids = await h.publish(5);
+    const worker = new Worker(h.dispatch, { random: () => 0.5, cleanup: false });
+    const running = worker.run();
+    await vi.advanceTimersByTimeAsync(30 * SECOND);
+    expect(h.broker.count()).toBe(0);
+    h.broker.setUnavailable(false);
+    await vi.advanceTimersByTimeAsync(31 * SECOND);
+    expect(h.broker.count()).toBe(5);
+    for (const id of ids) expect(h.row(id).attempts).toBe(1);
+    await worker.stop();
+    await running;
+  });
+});
+
+describe('unconfigured backend', () => {
+  it('holds events of a backend this worker does not have, with one warning, neither failing nor retrying them', async () => {
+    const h = await harness({ OUTBOX_WORKER: { SLEEP_TIME: 1 } });
+    const orphan = makeNewEvent({ backend: 'removed-in-this-deploy' });
+    h.db.apply([orphan]);
+    const [ok] = await h.publish(1);
+    const worker = new Worker(h.dispatch, { cleanup: false });
+    const running = worker.run();
+    await vi.advanceTimersByTimeAsync(5 * 60 * SECOND);
+    await worker.stop();
+    await running;
+    expect(h.row(ok as string).status).toBe('published');
+    expect(h.row(orphan.id)).toMatchObject({ status: 'pending', attempts: 0 });
+    const warnings = h.logs.filter((l) => l.level === 'warn' && /removed-in-this-deploy/.test(l.message));
+    expect(warnings).toHaveLength(1);
+  });
+});
+
+describe('leases', () => {
+  it('renews leases while a publish is in flight, so no other worker takes the events', async () => {
+    const h = await harness({ OUTBOX_WORKER: { LEASE_TIME: 3 } });
+    const [id] = await h.publish(1);
+    const release = h.broker.hold();
+    const worker = new Worker(h.dispatch);
+    const once = worker.runOnce();
+    await vi.advanceTimersByTimeAsync(20 * SECOND);
+    expect(h.row(id as string).lockedUntil!.getTime()).toBeGreaterThan(Date.now());
+    expect(await h.dispatch.store.claim({ owner: 'other', limit: 10, leaseMs: 3000 })).toEqual([]);
+    release();
+    expect((await once).published).toBe(1);
+    expect(h.row(id as string)).toMatchObject({ status: 'published', attempts: 1 });
+  });
+
+  it('renews the leases of a batch claimed ahead while the current one publishes', async () => {
+    const h = await harness({ OUTBOX_WORKER: { LEASE_TIME: 3, BATCH_SIZE: 10 } });
+    await h.publish(20);
+    const release = h.broker.hold();
+    const worker = new Worker(h.dispatch, { cleanup: false });
+    const running = worker.run();
+    await vi.advanceTimersByTimeAsync(20 * SECOND);
+    const rows = [...h.db.rows.values()];
+    expect(rows.filter((row) => row.status === 'processing')).toHaveLength(20);
+    for (const row of rows) expect(row.lockedUntil!.getTime()).toBeGreaterThan(Date.now());
+    release();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.statuses()).toEqual({ published: 20 });
+    for (const row of rows) expect(row.attempts).toBe(1);
+    await worker.stop();
+    await running;
+  });
+
+  it('never records an outcome for an event whose lease it lost', async () => {
+    const h = await harness();
+    const [id] = await h.publish(1);
+    const release = h.broker.hold();
+    const worker = new Worker(h.dispatch);
+    const published = vi.fn();
+    h.dispatch.hooks.on('published', published);
+    const once = worker.runOnce();
+    await vi.advanceTimersByTimeAsync(0);
+    // Another worker took the event over (as after a stall past the lease).
+    h.row(id as string).owner = 'usurper';
+    release();
+    const report = await once;
+    expect(report).toMatchObject({ published: 0, lost: 1 });
+    expect(h.row(id as string).status).toBe('processing');
+    expect(published).not.toHaveBeenCalled();
+  });
+});
+
+describe('the loop', () => {
+  it('goes again at once after a full batch, and sleeps SLEEP_TIME only when idle', async () => {
+    const h = await harness({ OUTBOX_WORKER: { BATCH_SIZE: 10, SLEEP_TIME: 5 } });
+    await h.publish(35);
+    const worker = new Worker(h.dispatch, { wakeUps: false, cleanup: false });
+    const running = worker.run();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.broker.count()).toBe(35);
+    h.db.apply([makeNewEvent()]);
+    await vi.advanceTimersByTimeAsync(4 * SECOND);
+    expect(h.broker.count()).toBe(35);
+    await vi.advanceTimersByTimeAsync(1 * SECOND);
+    expect(h.broker.count()).toBe(36);
+    await worker.stop();
+    await running;
+  });
+
+  it('overlaps the next claim with the current publish', async () => {
+    const h = await harness({ OUTBOX_WORKER: { BATCH_SIZE: 10 } });
+    await h.publish(30);
+    const release = h.broker.hold();
+    const worker = new Worker(h.dispatch, { cleanup: false });
+    const running = worker.run();
+    await vi.advanceTimersByTimeAsync(0);
+    // One batch publishing, the next already claimed; never more than CONCURRENCY publishing.
+    expect(h.statuses()).toEqual({ processing: 20, pending: 10 });
+    expect(h.broker.held).toBe(1);
+    release();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.broker.count()).toBe(30);
+    await worker.stop();
+    await running;
+  });
+
+  it('records a batch while the next one publishes, with at most one batch recording per CONCURRENCY', async () => {
+    const h = await harness({ OUTBOX_WORKER: { BATCH_SIZE: 10 } });
+    await h.publish(40);
+    const record = h.dispatch.store.record.bind(h.dispatch.store);
+    let releaseRecords!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      releaseRecords = resolve;
+    });
+    vi.spyOn(h.dispatch.store, 'record').mockImplementation(async (owner, outcomes) => {
+      await gate;
+      return record(owner, outcomes);
+    });
+    const worker = new Worker(h.dispatch, { cleanup: false });
+    const running = worker.run();
+    await vi.advanceTimersByTimeAsync(0);
+    // Batch 1 waits to be recorded, batch 2 published meanwhile, batch 3 claimed but held back.
+    expect(h.broker.count()).toBe(20);
+    expect(h.statuses()).toEqual({ processing: 30, pending: 10 });
+    releaseRecords();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.statuses()).toEqual({ published: 40 });
+    await worker.stop();
+    await running;
+  });
+
+  it('publishes up to CONCURRENCY batches at once', async () => {
+    const h = await harness({ OUTBOX_WORKER: { BATCH_SIZE: 5, CONCURRENCY: 3 } });
+    await h.publish(40);
+    const release = h.broker.hold();
+    const worker = new Worker(h.dispatch, { cleanup: false });
+    const running = worker.run();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.broker.held).toBe(3);
+    release();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.broker.count()).toBe(40);
+    await worker.stop();
+    await running;
+  });
+
+  it('wakes early when a publisher in this process commits', async () => {
+    const h = await harness({ OUTBOX_WORKER: { SLEEP_TIME: 3600 } });
+    const worker = new Worker(h.dispatch, { cleanup: false });
+    const running = worker.run();
+    await vi.advanceTimersByTimeAsync(10);
+    await h.publish(1);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.broker.count()).toBe(1);
+    await worker.stop();
+    await running;
+  });
+
+  it('wakes early when the store signals a commit from elsewhere, and not when wake-ups are off', async () => {
+    const on = await harness({ OUTBOX_WORKER: { SLEEP_TIME: 3600 } });
+    const off = await harness({ OUTBOX_WORKER: { SLEEP_TIME: 3600 } });
+    const workers = [
+      new Worker(on.dispatch, { cleanup: false }),
+      new Worker(off.dispatch, { cleanup: false, wakeUps: false }),
+    ];
+    const runs = workers.map((w) => w.run());
+    await vi.advanceTimersByTimeAsync(10);
+    on.db.apply([makeNewEvent()]);
+    off.db.apply([makeNewEvent()]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(on.broker.count()).toBe(1);
+    expect(off.broker.count()).toBe(0);
+    await Promise.all(workers.map((w) => w.stop()));
+    await Promise.all(runs);
+  });
+
+  it('stops after maxIterations claim cycles, empty ones included', async () => {
+    const h = await harness({ OUTBOX_WORKER: { BATCH_SIZE: 2, SLEEP_TIME: 1 } });
+    await h.publish(5);
+    const worker = new Worker(h.dispatch, { maxIterations: 2, cleanup: false });
+    await worker.run();
+    expect(h.broker.count()).toBe(4);
+    expect(worker.state).toBe('stopped');
+    const idle = new Worker(h.dispatch, { maxIterations: 3, cleanup: false, wakeUps: false });
+    const running = idle.run();
+    await vi.advanceTimersByTimeAsync(5 * SECOND);
+    await running;
+    expect(h.broker.count()).toBe(5);
+  });
+
+  it('four workers over one store publish every event exactly once', async () => {
+    vi.useRealTimers();
+    const h = await harness({ OUTBOX_WORKER: { BATCH_SIZE: 50, SLEEP_TIME: 0.01 } });
+    const ids = new Set(await h.publish(2000));
+    const workers = Array.from({ length: 4 }, () => new Worker(h.dispatch, { cleanup: false }));
+    const runs = workers.map((w) => w.run());
+    await h.broker.waitForCount(2000, 10_000);
+    await Promise.all(workers.map((w) => w.stop()));
+    await Promise.all(runs);
+    expect(h.broker.count()).toBe(2000);
+    expect(h.broker.duplicates().size).toBe(0);
+    expect(new Set(h.broker.entries().map((e) => e.fields.event_id))).toEqual(ids);
+    expect(h.statuses()).toEqual({ published: 2000 });
+  });
+});
+
+describe('shutdown', () => {
+  it('lets the publish in flight finish, releases the claimed-but-unstarted batch, leaves nothing processing', async () => {
+    const h = await harness({ OUTBOX_WORKER: { BATCH_SIZE: 10 } });
+    await h.publish(25);
+    const release = h.broker.hold();
+    const worker = new Worker(h.dispatch, { cleanup: false });
+    const running = worker.run();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.statuses()).toEqual({ processing: 20, pending: 5 });
+    const stopping = worker.stop();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(worker.state).toBe('stopping');
+    release();
+    await stopping;
+    await running;
+    expect(h.statuses()).toEqual({ published: 10, pending: 15 });
+    for (const row of h.db.rows.values()) if (row.status === 'pending') expect(row.attempts).toBe(0);
+  });
+
+  it('gives up waiting after SHUTDOWN_TIMEOUT; the lease then lets another worker finish the events', async () => {
+    const h = await harness({ OUTBOX_WORKER: { SHUTDOWN_TIMEOUT: 2, LEASE_TIME: 5 } });
+    await h.publish(3);
+    const release = h.broker.hold();
+    const worker = new Worker(h.dispatch, { cleanup: false });
+    const running = worker.run();
+    await vi.advanceTimersByTimeAsync(0);
+    const stopping = worker.stop();
+    await vi.advanceTimersByTimeAsync(2 * SECOND);
+    await stopping;
+    await running;
+    expect(h.logs.some((l) => l.level === 'warn' && /shutdown timeout/.test(l.message))).toBe(true);
+    await vi.advanceTimersByTimeAsync(6 * SECOND);
+    release();
+    const next = new Worker(h.dispatch, { cleanup: false });
+    expect((await next.runOnce()).published).toBe(3);
+    expect(h.statuses()).toEqual({ published: 3 });
+  });
+});
+
+describe('retention', () => {
+  it('deletes old published and failed events in bounded batches, on CLEANUP_INTERVAL', async () => {
+    const h = await harness({
+      OUTBOX_RETENTION: {
+        PUBLISHED_RETENTION_DAYS: 1,
+        FAILED_RETENTION_DAYS: 2,
+        CLEANUP_INTERVAL: 3600,
+        CLEANUP_BATCH_SIZE: 2,
+      },
+      OUTBOX_WORKER: { SLEEP_TIME: 3600 },
+    });
+    const ids = await h.publish(5);
+    h.broker.rejectWhen((event) => event.id === ids[0]);
+    const worker = new Worker(h.dispatch, { statsInterval: 0 });
+    await worker.runOnce();
+    const cleanup = vi.spyOn(h.dispatch.store, 'cleanup');
+    const running = worker.run();
+    await vi.advanceTimersByTimeAsync(25 * 3600 * SECOND);
+    expect(h.statuses()).toEqual({ failed: 1 });
+    expect(cleanup.mock.calls.every(([request]) => request.limit === 2)).toBe(true);
+    await vi.advanceTimersByTimeAsync(24 * 3600 * SECOND);
+    expect(h.statuses()).toEqual({});
+    await worker.stop();
+    await running;
+  });
+
+  it('keeps published events when CLEANUP_PUBLISHED is false', async () => {
+    const h = await harness({ OUTBOX_RETENTION: { CLEANUP_PUBLISHED: false, PUBLISHED_RETENTION_DAYS: 0 } });
+    await h.publish(2);
+    const worker = new Worker(h.dispatch);
+    await worker.runOnce();
+    const running = worker.run();
+    await vi.advanceTimersByTimeAsync(2 * 3600 * SECOND);
+    await worker.stop();
+    await running;
+    expect(h.statuses()).toEqual({ published: 2 });
+  });
+});
+
+describe('metrics', () => {
+  it('counts outcomes per backend and type and renders Prometheus text without event data', async () => {
+    const h = await harness();
+    const [bad] = await h.publish(3, { data: { secret: 'do-not-leak' } });
+    h.broker.rejectWhen((event) => event.id === bad);
+    const worker = new Worker(h.dispatch);
+    await worker.runOnce();
+    expect(
+      worker.metrics.value('dispatch_events_published_total', {
+        backend: 'default',
+        event_type: 'order.created',
+      }),
+    ).toBe(2);
+    const text = worker.metrics.prometheus();
+    expect(text).toContain('dispatch_events_published_total{backend="default",event_type="order.created"} 2');
+    expect(text).toContain(
+      'dispatch_events_failed_total{backend="default",event_type="order.created",reason="rejected"} 1',
+    );
+    expect(text).toContain('dispatch_batch_size_count 1');
+    expect(text).toMatch(/dispatch_backend_up\{backend="default"\} 1/);
+    expect(text).not.toContain('do-not-leak');
+    expect(text).not.toContain(bad);
+  });
+});
