@@ -1,0 +1,44 @@
+import { makeOutboxEvent } from '@dispatch/core/testing';
+import { describe, expect, it } from 'vitest';
+import { entryBytes, entryToObject, toStreamEntry } from './stream-entry.js';
+
+describe('toStreamEntry', () => {
+  it('puts the seed fields first, then extras, key and trace context, all as strings', () => {
+    const event = makeOutboxEvent({
+      key: 'k',
+      fields: { region: 'eu', count: 2, flag: false },
+      extensions: { traceparent: 'tp', tracestate: 'ts', tenant: 'acme' },
+    });
+    const entry = toStreamEntry(event);
+    expect(entry.filter((_, i) => i % 2 === 0)).toEqual([
+      'event_id',
+      'event_type',
+      'source',
+      'timestamp',
+      'cloud_event',
+      'region',
+      'count',
+      'flag',
+      'key',
+      'traceparent',
+      'tracestate',
+    ]);
+    expect(entryToObject(entry)).toMatchObject({ count: '2', flag: 'false', key: 'k', traceparent: 'tp' });
+    // Other extensions travel inside the CloudEvent only.
+    expect(entryToObject(entry).tenant).toBeUndefined();
+    expect(JSON.parse(entryToObject(entry).cloud_event ?? '').tenant).toBe('acme');
+  });
+
+  it('skips extra fields named like reserved ones', () => {
+    const event = makeOutboxEvent({ fields: { event_id: 'x', key: 'y', traceparent: 'z', ok: 'yes' } });
+    const fields = entryToObject(toStreamEntry(event));
+    expect(fields.event_id).toBe(event.id);
+    expect(fields.key).toBeUndefined();
+    expect(fields.traceparent).toBeUndefined();
+    expect(fields.ok).toBe('yes');
+  });
+
+  it('counts bytes, not characters', () => {
+    expect(entryBytes(['ü', '✓'])).toBe(5);
+  });
+});

@@ -1,0 +1,63 @@
+import type { OutboxEvent } from '@dispatch/core';
+import { STREAM_NAME_PLACEHOLDERS, type StreamNameFunction } from './options.js';
+
+const PLACEHOLDER_SOURCE = `\\{(${STREAM_NAME_PLACEHOLDERS.join('|')})\\}`;
+const PLACEHOLDER = new RegExp(PLACEHOLDER_SOURCE, 'g');
+// A separate non-global copy: `test` on a global regex moves its lastIndex.
+const HAS_PLACEHOLDER = new RegExp(PLACEHOLDER_SOURCE);
+
+/** True for a plain stream name: every event goes to that one stream. */
+export function isStaticStreamName(streamName: string | StreamNameFunction): streamName is string {
+  return typeof streamName === 'string' && !HAS_PLACEHOLDER.test(streamName);
+}
+
+/** Resolves each event's stream key from `stream_name` (a name, a template, or a function). */
+export function streamResolver(streamName: string | StreamNameFunction): (event: OutboxEvent) => string {
+  if (typeof streamName === 'function') {
+    return (event) => {
+      const name = streamName(event);
+      if (typeof name !== 'string' || name.length === 0) {
+        throw new TypeError(
+          `stream_name function returned ${JSON.stringify(name)} for event ${event.id}; expected a non-empty string`,
+        );
+      }
+      return name;
+    };
+  }
+  if (!HAS_PLACEHOLDER.test(streamName)) return () => streamName;
+  return (event) =>
+    streamName.replace(PLACEHOLDER, (_match, name: string) => {
+      switch (name) {
+        case 'event_type':
+          return event.eventType;
+        case 'source':
+          return event.source;
+        case 'subject':
+          return event.subject ?? '';
+        case 'key':
+          return event.key ?? '';
+        default:
+          return event.backend;
+      }
+    });
+}
+
+/**
+ * The part of a key Redis Cluster hashes: the first non-empty `{...}` section, else the whole key.
+ * Keys that share it live in the same slot.
+ */
+export function hashTagOf(key: string): string {
+  const open = key.indexOf('{');
+  if (open === -1) return key;
+  const close = key.indexOf('}', open + 1);
+  if (close === -1 || close === open + 1) return key;
+  return key.slice(open + 1, close);
+}
+
+/**
+ * Where the idempotency marker of an event lives: hash-tagged with the stream's own hash tag, so
+ * it sits in the stream's slot and the script may touch both in a cluster.
+ */
+export function dedupeKeyFor(stream: string, eventId: string): string {
+  return `dispatch:idem:{${hashTagOf(stream)}}:${eventId}`;
+}

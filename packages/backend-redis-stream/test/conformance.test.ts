@@ -1,0 +1,32 @@
+import { runBackendConformance } from '@dispatch/core/testing';
+import type { Redis } from 'ioredis';
+import { redisStreamBackend } from '../src/index.js';
+import { CLIENTS, cleanup, inspector, randomStream, readStream } from './helpers.js';
+
+for (const client of CLIENTS) {
+  let redis: Redis;
+  let stream = '';
+  const used: string[] = [];
+
+  runBackendConformance({
+    name: `redis-stream (${client})`,
+    backend: async () => {
+      stream = randomStream(`conformance-${client}`);
+      used.push(stream);
+      return { definition: redisStreamBackend, options: { client, host: '127.0.0.1', stream_name: stream } };
+    },
+    readBack: async (events) => {
+      const ids = new Set(events.map((event) => event.id));
+      const entries = await readStream(redis, stream);
+      return entries.map((entry) => entry.fields).filter((fields) => ids.has(fields.event_id ?? ''));
+    },
+    capabilities: { idempotent: true },
+    setup: () => {
+      redis = inspector();
+    },
+    teardown: async () => {
+      await cleanup(redis, used);
+      redis.disconnect();
+    },
+  });
+}
