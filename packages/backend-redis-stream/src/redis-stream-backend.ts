@@ -1,4 +1,6 @@
 import { defineBackend } from '@dispatch/core';
+import { loadIoredis } from './clients/ioredis-client.js';
+import { loadNodeRedis } from './clients/node-redis-client.js';
 import { type RedisStreamOptions, redisStreamOptionsSchema } from './options.js';
 import { createRedisStreamDriver } from './redis-stream-driver.js';
 
@@ -9,5 +11,10 @@ import { createRedisStreamDriver } from './redis-stream-driver.js';
 export const redisStreamBackend = defineBackend<RedisStreamOptions>({
   type: 'redis-stream',
   options: redisStreamOptionsSchema,
+  // A missing client library stops the process at start, with the package to install.
+  async prepare(options) {
+    if (options.client === 'ioredis') await loadIoredis();
+    else if (options.client === 'node-redis') await loadNodeRedis();
+  },
   create: (options, context) => createRedisStreamDriver(options, context),
 });

@@ -76,6 +76,12 @@ export interface BackendDefinition<Options = unknown> {
    * Schema). Validated before `create`; its output is what `create` receives.
    */
   readonly options?: StandardSchemaV1<unknown, Options> | undefined;
+  /**
+   * Checks that need no connection, run once when the configuration is loaded (e.g. that the
+   * chosen client library is installed). A throw is reported with the configuration's other
+   * problems, so the process stops at start instead of pausing the backend forever at run time.
+   */
+  prepare?(options: Options): void | Promise<void>;
   create(options: Options, context: BackendContext): BackendDriver | Promise<BackendDriver>;
 }
 

@@ -91,7 +91,6 @@ export const RESERVED_FIELDS: readonly string[] = [
   'source',
   'timestamp',
   'cloud_event',
-  'subject',
   'key',
   'traceparent',
   'tracestate',

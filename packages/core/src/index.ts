@@ -84,7 +84,12 @@ export {
   type LogLevel,
   silentLogger,
 } from './logger.js';
-export { type CreateBackendOptions, createBackend, failureKindOf } from './managed-backend.js';
+export {
+  type CreateBackendOptions,
+  createBackend,
+  failureKindOf,
+  validateBackendOptions,
+} from './managed-backend.js';
 export { type CreateStoreOptions, createStore } from './managed-store.js';
 export { redactOptions, redactText, redactUrl } from './redact.js';
 export { resolveBackendName } from './routing.js';

@@ -88,6 +88,18 @@ export async function createBackend<O>(
     rawOptions,
     `OUTBOX_PUBLISHERS.${options.name}.OPTIONS`,
   );
+  if (definition.prepare) {
+    try {
+      await definition.prepare(validated);
+    } catch (error) {
+      throw new ConfigError(
+        [{ path: `OUTBOX_PUBLISHERS.${options.name}`, message: redactText((error as Error).message) }],
+        {
+          cause: error,
+        },
+      );
+    }
+  }
   const timeoutMs = options.timeoutMs ?? 30_000;
   const label = `Backend "${options.name}" (${definition.type})`;
   let driver: Promise<BackendDriver> | undefined;

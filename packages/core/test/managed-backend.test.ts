@@ -122,6 +122,24 @@ describe('createBackend (core-owned lifecycle)', () => {
     expect(outcomes[2]).toMatchObject({ ok: false, failure: 'rejected' });
   });
 
+  it('runs prepare when created, reporting a failure as a configuration problem of that publisher', async () => {
+    const definition = defineBackend({
+      type: 'needs-client',
+      prepare: () => {
+        throw new Error('the package "fast-client" is not installed; pnpm add fast-client');
+      },
+      create: () => ({ publish: async () => [], health: async () => ({ ok: true }), close: async () => {} }),
+    });
+    const error = await createBackend(definition, {}, opts).catch((e) => e);
+    expect(error.code).toBe('DISPATCH_CONFIG_INVALID');
+    expect(error.issues).toEqual([
+      {
+        path: 'OUTBOX_PUBLISHERS.main',
+        message: 'the package "fast-client" is not installed; pnpm add fast-client',
+      },
+    ]);
+  });
+
   it('refuses use after close', async () => {
     const { definition } = recordingBackend();
     const backend = await createBackend(definition, {}, opts);

@@ -40,12 +40,15 @@ function nodeOptions(settings: ConnectionSettings): ClusterOptions['redisOptions
   return options;
 }
 
+/** Import ioredis, or fail with a `LoadError` naming the package to install. */
+export const loadIoredis = () => importPeer('ioredis', 'ioredis', () => import('ioredis'));
+
 /** Build an ioredis client (standalone, Sentinel or Cluster) from the resolved settings. */
 export async function createIoredisClient(
   settings: ConnectionSettings,
   onError: (error: Error) => void,
 ): Promise<RedisClient> {
-  const module = await importPeer('ioredis', 'ioredis', () => import('ioredis'));
+  const module = await loadIoredis();
   const RedisClass = module.Redis ?? module.default;
   let instance: IoredisInstance;
   if (settings.mode === 'cluster') {

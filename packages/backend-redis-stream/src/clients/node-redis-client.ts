@@ -45,12 +45,15 @@ function clientOptions(
   return options;
 }
 
+/** Import `@redis/client`, or fail with a `LoadError` naming the package to install. */
+export const loadNodeRedis = () => importPeer('@redis/client', 'node-redis', () => import('@redis/client'));
+
 /** Build a node-redis (`@redis/client`) client, cluster or Sentinel client from the resolved settings. */
 export async function createNodeRedisClient(
   settings: ConnectionSettings,
   onError: (error: Error) => void,
 ): Promise<RedisClient> {
-  const module = await importPeer('@redis/client', 'node-redis', () => import('@redis/client'));
+  const module = await loadNodeRedis();
   const state = { connected: false };
   let instance: NodeRedisInstance;
   if (settings.mode === 'cluster') {
