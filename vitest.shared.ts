@@ -5,7 +5,10 @@ import { defineConfig } from 'vitest/config';
  * Test settings every package shares. Under CI each package also writes a JSON report to
  * .ci/results so .ci/run can print one total for the whole repository.
  */
-export function packageTests(dir: string, overrides: { testTimeout?: number; fileParallelism?: boolean } = {}) {
+export function packageTests(
+  dir: string,
+  overrides: { testTimeout?: number; fileParallelism?: boolean } = {},
+) {
   const name = basename(dir);
   return defineConfig({
     test: {
@@ -13,7 +16,9 @@ export function packageTests(dir: string, overrides: { testTimeout?: number; fil
       testTimeout: overrides.testTimeout ?? 20_000,
       hookTimeout: 60_000,
       fileParallelism: overrides.fileParallelism ?? true,
-      reporters: process.env.CI ? ['default', ['json', { outputFile: `${dir}/../../.ci/results/${name}.json` }]] : ['default'],
+      reporters: process.env.CI
+        ? ['default', ['json', { outputFile: `${dir}/../../.ci/results/${name}.json` }]]
+        : ['default'],
     },
   });
 }

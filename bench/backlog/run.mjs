@@ -51,9 +51,13 @@ function sparePort() {
 async function startRedis() {
   const port = await sparePort();
   const dir = mkdtempSync(join(tmpdir(), 'dispatch-bench-backlog-'));
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
-    stdio: 'ignore',
-  });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    {
+      stdio: 'ignore',
+    },
+  );
   const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 1 });
   client.on('error', () => {});
   for (let i = 0; i < 100; i += 1) {
@@ -75,7 +79,7 @@ async function startRedis() {
   };
 }
 
-function configFor(table, stream, redisPort) {
+function configFor(stream, redisPort) {
   return {
     OUTBOX_PUBLISHERS: {
       default: {
@@ -92,8 +96,17 @@ function configFor(table, stream, redisPort) {
 
 /** Fill the outbox through the real publisher, in transactions of 5,000 events. */
 async function fill(table, stream, redisPort) {
-  const orm = await MikroORM.init({ driver: PostgreSqlDriver, ...PG, entities: [], discovery: { warnWhenNoEntities: false }, allowGlobalContext: true });
-  const dispatch = await createDispatch({ ...configFor(table, stream, redisPort), OUTBOX_STORE: { BACKEND: mikroOrmStore, OPTIONS: { orm, tableName: table } } });
+  const orm = await MikroORM.init({
+    driver: PostgreSqlDriver,
+    ...PG,
+    entities: [],
+    discovery: { warnWhenNoEntities: false },
+    allowGlobalContext: true,
+  });
+  const dispatch = await createDispatch({
+    ...configFor(stream, redisPort),
+    OUTBOX_STORE: { BACKEND: mikroOrmStore, OPTIONS: { orm, tableName: table } },
+  });
   await dispatch.store.migrate();
   const started = performance.now();
   const chunk = 5000;
@@ -122,7 +135,7 @@ import { mikroOrmStore } from ${JSON.stringify(resolveUrl('@dispatch/orm-mikro')
 import { redisStreamBackend } from ${JSON.stringify(resolveUrl('@dispatch/backend-redis-stream'))};
 
 const orm = await MikroORM.init({ driver: PostgreSqlDriver, ...${JSON.stringify(PG)}, entities: [], discovery: { warnWhenNoEntities: false } });
-const config = ${JSON.stringify(configFor(table, stream, redisPort), null, 2)};
+const config = ${JSON.stringify(configFor(stream, redisPort), null, 2)};
 config.OUTBOX_PUBLISHERS.default.BACKEND = redisStreamBackend;
 config.OUTBOX_STORE = { BACKEND: mikroOrmStore, OPTIONS: { orm, tableName: ${JSON.stringify(table)} } };
 export default config;
@@ -144,7 +157,9 @@ function memoryOf(pid) {
 /** Start `count` workers, sample the stream length until the backlog is through, stop them. */
 async function drain(count, configFile, redis, stream) {
   const children = Array.from({ length: count }, () =>
-    spawn(process.execPath, [CLI, 'worker', '--config', configFile], { stdio: ['ignore', 'ignore', 'inherit'] }),
+    spawn(process.execPath, [CLI, 'worker', '--config', configFile], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    }),
   );
   const marks = new Map(); // tenth -> ms since the first entry
   const spawned = performance.now();
@@ -172,8 +187,10 @@ async function drain(count, configFile, redis, stream) {
         }),
     ),
   );
-  if (length < BACKLOG) throw new Error(`only ${length} of ${BACKLOG} events reached the stream within 30 minutes`);
-  const perTenth = (from, to) => BACKLOG / 10 / (((marks.get(to) ?? totalMs) - (marks.get(from) ?? 0)) / 1000);
+  if (length < BACKLOG)
+    throw new Error(`only ${length} of ${BACKLOG} events reached the stream within 30 minutes`);
+  const perTenth = (from, to) =>
+    BACKLOG / 10 / (((marks.get(to) ?? totalMs) - (marks.get(from) ?? 0)) / 1000);
   return {
     firstTenth: perTenth(0, 1),
     lastTenth: perTenth(9, 10),
@@ -183,7 +200,12 @@ async function drain(count, configFile, redis, stream) {
 }
 
 async function dropTable(table) {
-  const orm = await MikroORM.init({ driver: PostgreSqlDriver, ...PG, entities: [], discovery: { warnWhenNoEntities: false } });
+  const orm = await MikroORM.init({
+    driver: PostgreSqlDriver,
+    ...PG,
+    entities: [],
+    discovery: { warnWhenNoEntities: false },
+  });
   await orm.em.getConnection().execute(`DROP TABLE IF EXISTS "${table}"`);
   await orm.close();
 }
@@ -192,9 +214,13 @@ const redis = await startRedis();
 const dir = mkdtempSync(join(fileURLToPath(new URL('.', import.meta.url)), '.run-'));
 const tables = [`bench_backlog_${run}_one`, `bench_backlog_${run}_many`];
 try {
-  console.log(`backlog ${BACKLOG.toLocaleString('en-US')} events, BATCH_SIZE ${BATCH}; node ${process.version}`);
+  console.log(
+    `backlog ${BACKLOG.toLocaleString('en-US')} events, BATCH_SIZE ${BATCH}; node ${process.version}`,
+  );
   const fillOne = await fill(tables[0], 'one', redis.port);
-  console.log(`filled in ${fillOne.toFixed(1)} s (${(BACKLOG / fillOne).toFixed(0)} events/s through publishEvents)`);
+  console.log(
+    `filled in ${fillOne.toFixed(1)} s (${(BACKLOG / fillOne).toFixed(0)} events/s through publishEvents)`,
+  );
   const one = await drain(1, writeConfig(dir, tables[0], 'one', redis.port), redis, 'one');
   console.log(
     `one worker: first tenth ${one.firstTenth.toFixed(0)}/s, last tenth ${one.lastTenth.toFixed(0)}/s, overall ${one.overall.toFixed(0)}/s, peak RSS ${one.peakMb.toFixed(1)} MB`,
@@ -203,7 +229,9 @@ try {
 
   await fill(tables[1], 'many', redis.port);
   const many = await drain(WORKERS, writeConfig(dir, tables[1], 'many', redis.port), redis, 'many');
-  console.log(`${WORKERS} workers: overall ${many.overall.toFixed(0)}/s, peak RSS of one ${many.peakMb.toFixed(1)} MB`);
+  console.log(
+    `${WORKERS} workers: overall ${many.overall.toFixed(0)}/s, peak RSS of one ${many.peakMb.toFixed(1)} MB`,
+  );
 
   const suite = 'backlog';
   const size = `${(BACKLOG / 1e6).toFixed(BACKLOG % 1e6 === 0 ? 0 : 1)}M`;
@@ -221,7 +249,14 @@ try {
       pass: one.lastTenth / one.firstTenth >= 0.9,
     },
     { suite, name: `${size} drain, one worker, whole backlog`, value: one.overall, unit: 'events/s' },
-    { suite, name: 'worker peak RSS during the drain', value: one.peakMb, unit: 'MB', target: '< 150 MB', pass: one.peakMb < 150 },
+    {
+      suite,
+      name: 'worker peak RSS during the drain',
+      value: one.peakMb,
+      unit: 'MB',
+      target: '< 150 MB',
+      pass: one.peakMb < 150,
+    },
     {
       suite,
       name: `${size} drain, ${WORKERS} workers`,
