@@ -170,12 +170,17 @@ class MemoryStoreDriver implements StoreDriver {
   async claim(request: ClaimRequest): Promise<OutboxEvent[]> {
     const now = this.#db.now();
     const rows = [...this.#db.rows.values()].sort((a, b) => (a.sequence ?? 0) - (b.sequence ?? 0));
-    const blockedKeys = new Set<string>();
+    const isLeased = (row: Row) => row.status === 'processing' && (row.lockedUntil?.getTime() ?? 0) > now;
+    // A key with any event under a live lease is held whole, even if an earlier event of it came
+    // back (an operator requeued it): one event per key in flight, always.
+    const blockedKeys = new Set<string>(
+      rows.filter((row) => row.key !== null && isLeased(row)).map((row) => row.key as string),
+    );
     const claimed: Row[] = [];
     for (const row of rows) {
       if (claimed.length >= request.limit) break;
       if (FINAL.has(row.status)) continue;
-      const leased = row.status === 'processing' && (row.lockedUntil?.getTime() ?? 0) > now;
+      const leased = isLeased(row);
       const due =
         (row.status === 'pending' || row.status === 'retry' ? row.availableAt.getTime() <= now : false) ||
         (row.status === 'processing' && !leased);

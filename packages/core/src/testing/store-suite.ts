@@ -369,6 +369,30 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
         expect(again?.attempts).toBe(1);
       });
 
+      it('releases a retried event back to retry, keeping the attempts it used before', async () => {
+        const store = await fresh();
+        const [event] = await seed(store, 1);
+        await store.claim({ owner: 'w1', limit: 1, leaseMs: LONG_LEASE });
+        await store.record('w1', [{ id: event!.id, status: 'retry', delayMs: 0, error: 'timeout' }]);
+        await store.claim({ owner: 'w1', limit: 1, leaseMs: LONG_LEASE });
+        await store.record('w1', [{ id: event!.id, status: 'released' }]);
+        const stored = await store.get(event!.id);
+        expect(stored?.status).toBe('retry');
+        expect(stored?.attempts).toBe(1);
+      });
+
+      it('applies a repeated outcome for one event once', async () => {
+        const store = await fresh();
+        const [event] = await seed(store, 1);
+        await store.claim({ owner: 'w1', limit: 1, leaseMs: LONG_LEASE });
+        const result = await store.record('w1', [
+          { id: event!.id, status: 'published' },
+          { id: event!.id, status: 'failed', error: 'late duplicate' },
+        ]);
+        expect(result).toEqual({ applied: [event!.id], lost: [event!.id] });
+        expect((await store.get(event!.id))?.status).toBe('published');
+      });
+
       it('releases with a delay', async () => {
         const store = await fresh();
         await seed(store, 1);
@@ -414,6 +438,18 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
         await store.record('w1', [{ id: a[0]!.id, status: 'failed', error: 'rejected' }]);
         const [next] = await store.claim({ owner: 'w1', limit: 10, leaseMs: LONG_LEASE });
         expect(next?.id).toBe(a[1]!.id);
+      });
+
+      it('holds a key while any of its events is leased, even when an earlier one is requeued', async () => {
+        const store = await fresh();
+        const [first, second] = await seed(store, 2, { key: 'a' });
+        await store.claim({ owner: 'w1', limit: 10, leaseMs: LONG_LEASE });
+        await store.record('w1', [{ id: first!.id, status: 'failed', error: 'rejected' }]);
+        expect(ids(await store.claim({ owner: 'w2', limit: 10, leaseMs: LONG_LEASE }))).toEqual([second!.id]);
+        expect(await store.requeue([first!.id])).toBe(1);
+        expect(await store.claim({ owner: 'w3', limit: 10, leaseMs: LONG_LEASE })).toHaveLength(0);
+        await store.record('w2', [{ id: second!.id, status: 'published' }]);
+        expect(ids(await store.claim({ owner: 'w3', limit: 10, leaseMs: LONG_LEASE }))).toEqual([first!.id]);
       });
 
       it('publishes each key in write order across concurrent claimers with failures', async () => {

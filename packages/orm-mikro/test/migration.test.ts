@@ -1,0 +1,81 @@
+import { createStore, silentLogger } from '@dispatch/core';
+import { makeNewEvent } from '@dispatch/core/testing';
+import { Migrator } from '@mikro-orm/migrations';
+import { afterAll, describe, expect, it } from 'vitest';
+import { mikroOrmStore } from '../src/index.js';
+import { createOutboxMigration } from '../src/migration.js';
+import { DATABASES, openOrm, removeTempFiles, uniqueTable } from './databases.js';
+
+afterAll(() => removeTempFiles());
+
+describe.each(DATABASES)('schema on %s', (db) => {
+  it('is created by the MikroORM migration, and removed by its down()', async () => {
+    const tableName = uniqueTable('mig');
+    const migrationsTable = uniqueTable('migrations');
+    const orm = await openOrm(db, {
+      extensions: [Migrator],
+      migrations: {
+        tableName: migrationsTable,
+        migrationsList: [
+          { name: 'Migration20260101000000_outbox', class: createOutboxMigration({ tableName }) },
+        ],
+      },
+    });
+    const store = await createStore(mikroOrmStore, { orm, tableName }, { logger: silentLogger });
+    try {
+      await orm.migrator.up();
+      const event = makeNewEvent();
+      await store.insert([event], { transaction: undefined, onCommit: () => {} });
+      expect((await store.get(event.id))?.status).toBe('pending');
+      // `dispatch migrate` on top of the migration changes nothing and loses nothing.
+      await store.migrate();
+      await store.migrate();
+      expect((await store.get(event.id))?.status).toBe('pending');
+      await orm.migrator.down();
+      await expect(store.get(event.id)).rejects.toThrow(/dispatch migrate/);
+    } finally {
+      await store.close();
+      const platform = orm.em.getPlatform();
+      await orm.em
+        .getConnection()
+        .execute(`DROP TABLE IF EXISTS ${platform.quoteIdentifier(migrationsTable)}`);
+      await orm.close(true);
+    }
+  });
+});
+
+describe.each(['postgresql', 'mariadb'] as const)('a schema-qualified table on %s', (db) => {
+  it('is created in that schema and works end to end', async () => {
+    const schema = db === 'postgresql' ? uniqueTable('schema') : 'test';
+    const tableName = `${schema}.${uniqueTable('qualified')}`;
+    const orm = await openOrm(db);
+    const store = await createStore(mikroOrmStore, { orm, tableName }, { logger: silentLogger });
+    try {
+      await store.migrate();
+      await store.migrate();
+      const event = makeNewEvent({ key: 'k' });
+      await orm.em
+        .fork()
+        .transactional((em) => store.insert([event], { transaction: em, onCommit: () => {} }));
+      const [claimed] = await store.claim({ owner: 'w1', limit: 1, leaseMs: 10_000 });
+      expect(claimed?.id).toBe(event.id);
+      expect(await store.record('w1', [{ id: event.id, status: 'published' }])).toEqual({
+        applied: [event.id],
+        lost: [],
+      });
+    } finally {
+      await store.close();
+      const platform = orm.em.getPlatform();
+      const connection = orm.em.getConnection();
+      if (db === 'postgresql')
+        await connection.execute(`DROP SCHEMA IF EXISTS ${platform.quoteIdentifier(schema)} CASCADE`);
+      else {
+        await connection.execute(`DROP TABLE IF EXISTS ${platform.quoteIdentifier(tableName)}`);
+        await connection.execute(
+          `DROP TABLE IF EXISTS ${platform.quoteIdentifier(`${tableName}_key_locks`)}`,
+        );
+      }
+      await orm.close(true);
+    }
+  });
+});

@@ -1,0 +1,134 @@
+import { createStore, type OutboxStore, silentLogger } from '@dispatch/core';
+import { makeNewEvent, sleep } from '@dispatch/core/testing';
+import type { MikroORM } from '@mikro-orm/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mikroOrmStore } from '../src/index.js';
+import { DATABASES, dropOutbox, openOrm, removeTempFiles, uniqueTable } from './databases.js';
+
+const KEYS = ['a', 'b', 'c', 'd'];
+
+/** A small deterministic generator, so a failing run can be replayed. */
+function random(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+}
+
+describe.each(DATABASES)('per-key ordering on %s', (db) => {
+  let orm: MikroORM;
+  let store: OutboxStore;
+  let tableName: string;
+  // Ground truth for commit order: each transaction bumps its keys' counters just before committing.
+  // The counter row stays locked until the commit, so per key the counter values follow the order
+  // in which the transactions really committed (what a client observes can be reordered by a few
+  // ms under load).
+  const counters = uniqueTable('counters');
+
+  beforeAll(async () => {
+    // SQLite keeps its single connection: in-process writers serialize on it.
+    orm = await openOrm(db, db === 'sqlite' ? {} : { pool: { min: 0, max: 12 } });
+    tableName = uniqueTable('order');
+    store = await createStore(mikroOrmStore, { orm, tableName }, { logger: silentLogger });
+    await store.migrate();
+    const connection = orm.em.getConnection();
+    const table = orm.em.getPlatform().quoteIdentifier(counters);
+    await connection.execute(`CREATE TABLE ${table} (k VARCHAR(16) PRIMARY KEY, n INT NOT NULL)`);
+    for (const key of KEYS) await connection.execute(`INSERT INTO ${table} (k, n) VALUES (?, 0)`, [key]);
+  });
+
+  afterAll(async () => {
+    await store.close();
+    await orm.em.getConnection().execute(`DROP TABLE ${orm.em.getPlatform().quoteIdentifier(counters)}`);
+    await dropOutbox(orm, db, tableName);
+    await orm.close(true);
+    removeTempFiles();
+  });
+
+  it('publishes each key in commit order with concurrent producers and failing claimers', async () => {
+    const next = random(42);
+    const ticks: { key: string; n: number; id: string }[] = [];
+    const published: Record<string, string[]> = Object.fromEntries(KEYS.map((key) => [key, []]));
+    let producing = true;
+
+    // 6 producers, each a stream of transactions that write 1-2 keyed events and dawdle before
+    // committing, so same-key transactions overlap and would commit out of sequence order unless
+    // the store serializes them.
+    const producer = async (n: number) => {
+      for (let i = 0; i < 15; i++) {
+        // Keys in one fixed order within a transaction, like the rows they stand for (see README).
+        const keys = [
+          ...new Set(Array.from({ length: 1 + Math.floor(next() * 2) }, () => KEYS[Math.floor(next() * 4)])),
+        ];
+        const events = keys.sort().map((key) => makeNewEvent({ key: key ?? 'a', data: { producer: n, i } }));
+        const pause = Math.floor(next() * 6);
+        await orm.em.fork().transactional(async (em) => {
+          for (const event of events) {
+            await store.insert([event], { transaction: em, onCommit: () => {} });
+            await sleep(pause);
+          }
+          const connection = em.getConnection();
+          const table = em.getPlatform().quoteIdentifier(counters);
+          const trx = em.getTransactionContext();
+          for (const event of events) {
+            await connection.execute(`UPDATE ${table} SET n = n + 1 WHERE k = ?`, [event.key], 'run', trx);
+            const [row] = await connection.execute(
+              `SELECT n FROM ${table} WHERE k = ?`,
+              [event.key],
+              'all',
+              trx,
+            );
+            ticks.push({ key: event.key!, n: Number(row.n), id: event.id });
+          }
+        });
+      }
+    };
+
+    const claimer = async (n: number) => {
+      const owner = `claimer-${n}`;
+      for (;;) {
+        const batch = await store.claim({ owner, limit: 4, leaseMs: 30_000 });
+        if (batch.length === 0) {
+          if (!producing) {
+            const { counts } = await store.stats();
+            if (counts.pending + counts.retry + counts.processing === 0) return;
+          }
+          await sleep(3);
+          continue;
+        }
+        await sleep(Math.floor(next() * 3));
+        await store.record(
+          owner,
+          batch.map((event) => {
+            const roll = next();
+            if (roll < 0.2) return { id: event.id, status: 'retry' as const, delayMs: 5, error: 'flaky' };
+            if (roll < 0.3) return { id: event.id, status: 'released' as const };
+            published[event.key!]!.push(event.id);
+            return { id: event.id, status: 'published' as const };
+          }),
+        );
+      }
+    };
+
+    const claimers = [1, 2, 3].map(claimer);
+    try {
+      await Promise.all([1, 2, 3, 4, 5, 6].map(producer));
+    } finally {
+      producing = false;
+      await Promise.allSettled(claimers);
+    }
+
+    expect(ticks.length).toBeGreaterThan(100);
+    const committed = Object.fromEntries(
+      KEYS.map((key) => [
+        key,
+        ticks
+          .filter((tick) => tick.key === key)
+          .sort((a, b) => a.n - b.n)
+          .map((tick) => tick.id),
+      ]),
+    );
+    expect(published).toEqual(committed);
+  }, 120_000);
+});
