@@ -12,7 +12,7 @@ import { cpus, totalmem } from 'node:os';
  * @property {string} unit        'events/s', 'ms', 'MB', '%'
  * @property {string} [reference] what it is compared with, measured in the same run
  * @property {number} [referenceValue]
- * @property {number} [ratio]     value / referenceValue (or as the target defines it)
+ * @property {number} [ratio]     value / referenceValue
  * @property {string} [target]    e.g. '>= 0.9x overlapped reference'
  * @property {boolean} [pass]     whether the target was met
  */

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { record } from '../lib/report.mjs';
 
 const packageDir = fileURLToPath(new URL('../../packages/orm-mikro/', import.meta.url));
 // Resolve everything from the package, where its dependencies (and dev drivers) are installed.
@@ -182,6 +183,19 @@ for (const batch of BATCHES) {
   console.log(
     `${String(batch).padStart(5)} | ${median(mine).toFixed(0).padStart(8)} | ${median(hand).toFixed(0).padStart(8)} | ${median(ratios).toFixed(2)}x`,
   );
+  record([
+    {
+      suite: 'orm-mikro',
+      name: `claim + record published, PostgreSQL, batch ${batch}`,
+      value: median(mine),
+      unit: 'events/s',
+      reference: 'hand-written SQL loop',
+      referenceValue: median(hand),
+      ratio: median(ratios),
+      target: '>= 0.9x',
+      pass: median(ratios) >= 0.9,
+    },
+  ]);
 }
 await client.query(`DROP TABLE IF EXISTS "${HAND}"`);
 await handStore.close();
@@ -255,6 +269,30 @@ for (const name of names) {
       : `  (+${(ms - plain).toFixed(3)} ms, +${(((ms - plain) / plain) * 100).toFixed(1)}%)`;
   console.log(`  ${`${name}:`.padEnd(32)} ${ms.toFixed(3)}${extra}`);
 }
+const withEvent = median(samples['publishEvent (default)']);
+const floor = median(samples['hand-written INSERT of the row']);
+record([
+  {
+    suite: 'orm-mikro',
+    name: 'business transaction + publishEvent (one row, PostgreSQL)',
+    value: withEvent,
+    unit: 'ms',
+    reference: 'the transaction without an event',
+    referenceValue: plain,
+    ratio: withEvent / plain,
+    target: '<= +10% or +0.2 ms',
+    pass: withEvent - plain <= 0.2 || withEvent / plain <= 1.1,
+  },
+  {
+    suite: 'orm-mikro',
+    name: 'business transaction + publishEvent, over a hand-written INSERT of the row',
+    value: withEvent,
+    unit: 'ms',
+    reference: 'same transaction with a hand-written INSERT',
+    referenceValue: floor,
+    ratio: withEvent / floor,
+  },
+]);
 
 await client.query(`DROP TABLE IF EXISTS "${TABLE}"`);
 await client.query(`DROP TABLE IF EXISTS "${ORDERS}"`);

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { record } from '../lib/report.mjs';
 
 const packageDir = fileURLToPath(new URL('../../packages/backend-redis-stream/', import.meta.url));
 // Resolve everything from the package, where its dependencies (and dev clients) are installed.
@@ -217,6 +218,39 @@ async function main() {
         `| ${row.batch} | ${row.name} | ${Math.round(row.rate).toLocaleString('en-US')} | ${row.slowdown.toFixed(2)}x | ${row.overRaw.toFixed(2)}x | ${row.idempotencyCost} |`,
       );
     }
+    // For the combined report: each backend configuration next to both references of its batch size.
+    const reference = (batch, prefix) => rows.find((r) => r.batch === batch && r.name.startsWith(prefix));
+    record(
+      rows
+        .filter((row) => row.name.startsWith('backend'))
+        .flatMap((row) => {
+          const tool = reference(row.batch, 'redis-benchmark');
+          const raw = reference(row.batch, 'ioredis raw');
+          const name = `${EVENTS.toLocaleString('en-US')} events, batch ${row.batch}, ${row.name.replace('backend ', '')}`;
+          return [
+            {
+              suite: 'redis-stream',
+              name,
+              value: row.rate,
+              unit: 'events/s',
+              reference: tool.name,
+              referenceValue: tool.rate,
+              ratio: row.rate / tool.rate,
+              target: '>= 0.5x (at most 2x slower)',
+              pass: row.rate / tool.rate >= 0.5,
+            },
+            {
+              suite: 'redis-stream',
+              name: `${name} (vs Node client)`,
+              value: row.rate,
+              unit: 'events/s',
+              reference: raw.name,
+              referenceValue: raw.rate,
+              ratio: row.rate / raw.rate,
+            },
+          ];
+        }),
+    );
   } finally {
     admin.disconnect();
     server.kill('SIGKILL');

@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { record } from '../lib/report.mjs';
 
 const workerDir = fileURLToPath(new URL('../../packages/worker/', import.meta.url));
 const fromWorker = createRequire(join(workerDir, 'package.json'));
@@ -408,6 +409,62 @@ async function main() {
     console.log(
       `\nlatency p50/p99 at ${RATE}/s: wake-ups on ${on.p50.toFixed(1)}/${on.p99.toFixed(1)} ms, off ${off.p50.toFixed(0)}/${off.p99.toFixed(0)} ms; idle CPU ${cpu.toFixed(2)} %`,
     );
+    const suite = 'worker';
+    const drained = `${EVENTS.toLocaleString('en-US')}-event drain, PostgreSQL to Redis`;
+    record([
+      ...rows.flatMap((row) => [
+        {
+          suite,
+          name: `${drained}, batch ${row.batch}`,
+          value: row.worker,
+          unit: 'events/s',
+          reference: 'sequential hand-written loop',
+          referenceValue: row.sequential,
+          ratio: row.worker / row.sequential,
+          target: '>= 1.0x',
+          pass: row.worker / row.sequential >= 1,
+        },
+        {
+          suite,
+          name: `${drained}, batch ${row.batch}`,
+          value: row.worker,
+          unit: 'events/s',
+          reference: 'overlapped hand-written loop',
+          referenceValue: row.overlapped,
+          ratio: row.worker / row.overlapped,
+          target: '>= 0.9x',
+          pass: row.worker / row.overlapped >= 0.9,
+        },
+        {
+          suite,
+          name: `${drained}, batch ${row.batch}, idempotent append`,
+          value: row.idempotent,
+          unit: 'events/s',
+          reference: 'overlapped hand-written loop',
+          referenceValue: row.overlapped,
+          ratio: row.idempotent / row.overlapped,
+        },
+      ]),
+      {
+        suite,
+        name: `commit-to-stream latency p99 at ${RATE}/s, wake-ups on`,
+        value: on.p99,
+        unit: 'ms',
+        reference: 'p50',
+        referenceValue: on.p50,
+        target: '<= 10 ms',
+        pass: on.p99 <= 10,
+      },
+      {
+        suite,
+        name: `commit-to-stream latency p99 at ${RATE}/s, wake-ups off`,
+        value: off.p99,
+        unit: 'ms',
+        reference: 'p50',
+        referenceValue: off.p50,
+      },
+      { suite, name: 'idle worker CPU', value: cpu, unit: '% of a core', target: '< 2%', pass: cpu < 2 },
+    ]);
   } finally {
     await pool.query(`DROP TABLE IF EXISTS "${TABLE}"`).catch(() => {});
     await pool.end();
