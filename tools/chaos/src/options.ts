@@ -1,0 +1,94 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+
+export interface ChaosOptions {
+  /** Seconds of producing under chaos (drain and check come after). */
+  duration: number;
+  seed: number | undefined;
+  workers: number;
+  producers: number;
+  /** Transactions per second per producer. */
+  rate: number;
+  /** `OUTBOX_WORKER.LEASE_TIME` of the workers, in seconds. */
+  leaseTime: number;
+  /** The Redis client library the workers' backend uses. */
+  redisClient: 'ioredis' | 'node-redis';
+  /** Delay the proxy adds to every Redis reply the workers get, in ms. */
+  redisLatency: number;
+  /** Longest wait for the outbox to empty after producing stops, in seconds. */
+  drainTimeout: number;
+  redisUrl: string | undefined;
+  pgUrl: string | undefined;
+  idempotent: boolean;
+  json: boolean;
+  /** Keep the run folder (logs, config) and, on your own servers, the tables and streams. */
+  keep: boolean;
+  quiet: boolean;
+}
+
+const number =
+  (min: number, whole: boolean) =>
+  (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < min || (whole && !Number.isInteger(n))) {
+      throw new InvalidArgumentError(`expected a ${whole ? 'whole ' : ''}number >= ${min}`);
+    }
+    return n;
+  };
+
+/** The `chaos` command line; `parse` resolves to the options, or exits on --help and usage errors. */
+export function parseOptions(argv: readonly string[]): ChaosOptions {
+  const program = new Command('chaos')
+    .description(
+      'Run producers and dispatch workers under kills, pauses and server restarts, then check the streams against the ledger.',
+    )
+    .option('--duration <seconds>', 'seconds of producing under chaos', number(5, false), 120)
+    .option(
+      '--seed <n>',
+      'seed of the chaos schedule and the producers (default: random, printed)',
+      number(1, true),
+    )
+    .option('--workers <n>', 'dispatch worker processes', number(1, true), 3)
+    .option('--producers <n>', 'producer processes', number(1, true), 2)
+    .option('--rate <n>', 'transactions per second per producer', number(1, false), 30)
+    .option('--lease-time <seconds>', 'OUTBOX_WORKER.LEASE_TIME of the workers', number(1, false), 3)
+    .addOption(
+      new Option('--redis-client <name>', "the workers' Redis client library")
+        .choices(['ioredis', 'node-redis'])
+        .default('ioredis'),
+    )
+    .option('--redis-latency <ms>', 'delay added to every Redis reply to the workers', number(0, false), 20)
+    .option(
+      '--drain-timeout <seconds>',
+      'longest wait for the outbox to empty at the end',
+      number(1, false),
+      60,
+    )
+    .option('--redis-url <url>', 'use this Redis instead of a throwaway one (never restarted)')
+    .option('--pg-url <url>', 'use this PostgreSQL instead of a throwaway cluster (never restarted)')
+    .addOption(
+      new Option('--no-idempotent', 'turn idempotent append off (duplicates are then reported, not failed)'),
+    )
+    .option('--json', 'print the result as JSON on stdout')
+    .option('--keep', 'keep the run folder, and the tables and streams on your own servers')
+    .option('--quiet', 'no progress lines on stderr')
+    .showHelpAfterError()
+    .parse([...argv], { from: 'user' });
+  const opts = program.opts();
+  return {
+    duration: opts.duration as number,
+    seed: opts.seed as number | undefined,
+    workers: opts.workers as number,
+    producers: opts.producers as number,
+    rate: opts.rate as number,
+    leaseTime: opts.leaseTime as number,
+    redisLatency: opts.redisLatency as number,
+    redisClient: opts.redisClient as 'ioredis' | 'node-redis',
+    drainTimeout: opts.drainTimeout as number,
+    redisUrl: opts.redisUrl as string | undefined,
+    pgUrl: opts.pgUrl as string | undefined,
+    idempotent: opts.idempotent as boolean,
+    json: Boolean(opts.json),
+    keep: Boolean(opts.keep),
+    quiet: Boolean(opts.quiet),
+  };
+}

@@ -1,0 +1,191 @@
+import { appendFileSync } from 'node:fs';
+import { redisStreamBackend } from '@dispatch/backend-redis-stream';
+import { createDispatch } from '@dispatch/core';
+import { mikroOrmStore } from '@dispatch/orm-mikro';
+import { EntitySchema, MikroORM } from '@mikro-orm/core';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { Prng } from './prng.js';
+import { EVENT_TYPES, eventTypeOfKey, ORDERING_KEYS, type RunNames } from './run-names.js';
+
+/** What the harness hands a producer process (as JSON in CHAOS_PRODUCER). */
+export interface ProducerSpec {
+  index: number;
+  seed: number;
+  pgUrl: string;
+  names: RunNames;
+  /** Transactions per second to aim for. */
+  rate: number;
+  rollbackShare: number;
+  keyedShare: number;
+  /** Ids of events whose transaction was rolled back on purpose, one per line. */
+  rolledBackFile: string;
+}
+
+/** What a producer prints as its last line. */
+export interface ProducerSummary {
+  index: number;
+  /** Transactions committed (as far as the producer knows: a COMMIT cut off by a restart counts as an error). */
+  committed: number;
+  /** Events in those transactions. */
+  events: number;
+  rolledBack: number;
+  errors: number;
+  lastError: string | null;
+}
+
+interface Order {
+  id: string;
+  producer: number;
+  amount: number;
+}
+
+interface LedgerEntry {
+  eventId: string;
+  orderId: string;
+  eventType: string;
+  orderingKey: string | null;
+  keyPosition: number | null;
+  producer: number;
+}
+
+class RollbackOnPurpose extends Error {}
+
+const spec = JSON.parse(process.env.CHAOS_PRODUCER ?? 'null') as ProducerSpec | null;
+if (!spec) throw new Error('producer.ts runs as a child of the chaos harness (CHAOS_PRODUCER is missing)');
+
+const OrderSchema = new EntitySchema<Order>({
+  name: 'ChaosOrder',
+  tableName: spec.names.orders,
+  properties: {
+    id: { type: 'string', primary: true },
+    producer: { type: 'integer' },
+    amount: { type: 'integer' },
+  },
+});
+
+const LedgerSchema = new EntitySchema<LedgerEntry>({
+  name: 'ChaosLedgerEntry',
+  tableName: spec.names.ledger,
+  properties: {
+    eventId: { type: 'string', primary: true },
+    orderId: { type: 'string' },
+    eventType: { type: 'string' },
+    orderingKey: { type: 'string', nullable: true },
+    keyPosition: { type: 'integer', nullable: true },
+    producer: { type: 'integer' },
+  },
+});
+
+const orm = await MikroORM.init({
+  driver: PostgreSqlDriver,
+  clientUrl: spec.pgUrl,
+  entities: [OrderSchema, LedgerSchema],
+  allowGlobalContext: false,
+  pool: { min: 0, max: 2 },
+});
+// Only the store is needed to publish: no backend connection is ever opened here.
+const dispatch = await createDispatch({
+  OUTBOX_PUBLISHERS: { default: { BACKEND: redisStreamBackend, OPTIONS: {} } },
+  OUTBOX_STORE: { BACKEND: mikroOrmStore, OPTIONS: { orm, tableName: spec.names.outbox } },
+  LOGGING: { LEVEL: 'warn' },
+});
+
+const prng = new Prng(spec.seed);
+const summary: ProducerSummary = {
+  index: spec.index,
+  committed: 0,
+  events: 0,
+  rolledBack: 0,
+  errors: 0,
+  lastError: null,
+};
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => (stopping = true));
+
+/**
+ * One business transaction: an order, its events (one, or a few in one call), the key's next commit
+ * positions, and a ledger row per event. The key positions are taken after publishEvent(s), so the
+ * store's own per-key serialisation decides the order and the ledger only records it: a store that
+ * let two writers of a key interleave would show up as an order violation.
+ */
+async function transaction(n: number): Promise<void> {
+  const key = prng.chance(spec!.keyedShare) ? prng.pick(ORDERING_KEYS) : null;
+  const eventType = key ? eventTypeOfKey(key) : prng.pick(EVENT_TYPES);
+  const count = prng.chance(0.25) ? prng.int(2, 4) : 1;
+  const rollback = prng.chance(spec!.rollbackShare);
+  const amount = prng.int(1, 10_000);
+  const orderId = `p${spec!.index}-${n}`;
+  let eventIds: string[] = [];
+  try {
+    await orm.em.fork().transactional(async (em) => {
+      em.persist(em.create(OrderSchema, { id: orderId, producer: spec!.index, amount }));
+      const inputs = Array.from({ length: count }, (_, i) => ({
+        eventType,
+        source: 'chaos',
+        subject: orderId,
+        key,
+        data: { orderId, amount, producer: spec!.index, part: i + 1, of: count },
+      }));
+      const events =
+        count === 1
+          ? [await dispatch.publisher.publishEvent(inputs[0]!, { transaction: em })]
+          : await dispatch.publisher.publishEvents(inputs, { transaction: em });
+      eventIds = events.map((event) => event.id);
+      let last: number | null = null;
+      if (key) {
+        const rows = await em.execute<{ position: string }[]>(
+          `INSERT INTO ${spec!.names.keyPositions} (ordering_key, position) VALUES (?, ?)
+           ON CONFLICT (ordering_key) DO UPDATE SET position = ${spec!.names.keyPositions}.position + ?
+           RETURNING position`,
+          [key, count, count],
+        );
+        last = Number(rows[0]?.position);
+      }
+      events.forEach((event, i) => {
+        // Events of one call are written in the order given, so they take consecutive positions.
+        const keyPosition = last === null ? null : last - count + 1 + i;
+        em.persist(
+          em.create(LedgerSchema, {
+            eventId: event.id,
+            orderId,
+            eventType,
+            orderingKey: key,
+            keyPosition,
+            producer: spec!.index,
+          }),
+        );
+      });
+      await em.flush();
+      if (rollback) throw new RollbackOnPurpose();
+    });
+    summary.committed += 1;
+    summary.events += count;
+  } catch (error) {
+    if (error instanceof RollbackOnPurpose) {
+      // Recorded outside the transaction, after it was rolled back: COMMIT was never sent.
+      appendFileSync(spec!.rolledBackFile, eventIds.map((id) => `${id}\n`).join(''));
+      summary.rolledBack += 1;
+      return;
+    }
+    // A PostgreSQL restart: the transaction failed (or its COMMIT's outcome is unknown). Either
+    // way the ledger rows share the events' fate, so the check stays exact.
+    summary.errors += 1;
+    summary.lastError = error instanceof Error ? error.message : String(error);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+const interval = 1000 / spec.rate;
+let next = performance.now();
+for (let n = 1; !stopping; n += 1) {
+  await transaction(n);
+  next += interval;
+  const wait = next - performance.now();
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  else if (wait < -1000) next = performance.now(); // fell behind (an outage): do not burst to catch up
+}
+
+process.stdout.write(`${JSON.stringify(summary)}\n`);
+await dispatch.close().catch(() => undefined);
+await orm.close(true).catch(() => undefined);
+process.exit(0);
