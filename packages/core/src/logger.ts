@@ -37,7 +37,7 @@ function formatFields(fields: Record<string, unknown>): string {
   return parts.length > 0 ? ` ${parts.join(' ')}` : '';
 }
 
-/** The default logger: one line per call through `console`, prefixed with the `dispatch` namespace. */
+/** The default logger: one line per call through `console`: time, `dispatch` namespace, level, message, fields. */
 export function createConsoleLogger(options: ConsoleLoggerOptions = {}): Logger {
   const threshold = LEVEL_RANK[options.level ?? 'info'];
   const namespace = options.namespace ?? 'dispatch';
@@ -46,7 +46,7 @@ export function createConsoleLogger(options: ConsoleLoggerOptions = {}): Logger 
     (level: Exclude<LogLevel, 'silent'>) =>
     (fields: Record<string, unknown>, message: string): void => {
       if (LEVEL_RANK[level] < threshold) return;
-      const line = `[${namespace}] ${level.toUpperCase()} ${message}${formatFields({ ...bindings, ...fields })}`;
+      const line = `${new Date().toISOString()} [${namespace}] ${level.toUpperCase()} ${message}${formatFields({ ...bindings, ...fields })}`;
       if (level === 'error') console.error(line);
       else if (level === 'warn') console.warn(line);
       else console.log(line);

@@ -87,6 +87,9 @@ interface Batch {
   leases: LeaseKeeper | null;
 }
 
+/** How often a worker tries again to subscribe to store notifications after a failure. */
+const SUBSCRIBE_RETRY_MS = 10_000;
+
 const emptyReport = (): BatchReport => ({
   claimed: 0,
   published: 0,
@@ -252,14 +255,29 @@ export class Worker {
     const unsubscribers: (() => Promise<void> | void)[] = [];
     if (this.#settings.wakeUps) {
       unsubscribers.push(hooks.on('created', () => this.wake()));
-      try {
-        unsubscribers.push(await store.subscribe(() => this.wake()));
-      } catch (error) {
-        this.#logger.warn(
-          { err: (error as Error).message },
-          'cannot subscribe to store notifications; polling every SLEEP_TIME instead',
-        );
-      }
+      // Subscribing fails while the store is down at start; keep trying until it works, polling
+      // every SLEEP_TIME meanwhile. Warn once, not on every try.
+      let subscribed = false;
+      let warned = false;
+      this.#every(SUBSCRIBE_RETRY_MS, async () => {
+        if (subscribed) return;
+        try {
+          const unsubscribe = await store.subscribe(() => this.wake());
+          subscribed = true;
+          // Stopped while subscribing: the loop's clean-up has run already.
+          if (this.#state === 'stopped') await unsubscribe();
+          else unsubscribers.push(unsubscribe);
+          if (warned) this.#logger.info({}, 'subscribed to store notifications');
+        } catch (error) {
+          if (!warned) {
+            warned = true;
+            this.#logger.warn(
+              { err: (error as Error).message },
+              'cannot subscribe to store notifications yet; polling every SLEEP_TIME and trying again',
+            );
+          }
+        }
+      });
     }
     if (this.#settings.cleanup)
       this.#every(this.#dispatch.config.OUTBOX_RETENTION.CLEANUP_INTERVAL * 1000, () => this.#cleanup());
