@@ -13,12 +13,11 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { record } from '../lib/report.mjs';
+import { startRedis } from '../lib/throwaway-redis.mjs';
 
 const workerDir = fileURLToPath(new URL('../../packages/worker/', import.meta.url));
 const fromWorker = createRequire(join(workerDir, 'package.json'));
@@ -36,48 +35,6 @@ const BATCH = Number(process.env.BENCH_BACKLOG_BATCH ?? 500);
 const WORKERS = Number(process.env.BENCH_BACKLOG_WORKERS ?? 4);
 const PG = { host: '127.0.0.1', port: 5432, user: 'postgres', dbName: 'test' };
 const run = randomUUID().replaceAll('-', '').slice(0, 8);
-
-function sparePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startRedis() {
-  const port = await sparePort();
-  const dir = mkdtempSync(join(tmpdir(), 'dispatch-bench-backlog-'));
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
-    {
-      stdio: 'ignore',
-    },
-  );
-  const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 1 });
-  client.on('error', () => {});
-  for (let i = 0; i < 100; i += 1) {
-    try {
-      await client.connect();
-      break;
-    } catch {
-      await sleep(50);
-    }
-  }
-  return {
-    port,
-    client,
-    async stop() {
-      client.disconnect();
-      child.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 function configFor(stream, redisPort) {
   return {
@@ -210,7 +167,7 @@ async function dropTable(table) {
   await orm.close();
 }
 
-const redis = await startRedis();
+const redis = await startRedis(Redis);
 const dir = mkdtempSync(join(fileURLToPath(new URL('.', import.meta.url)), '.run-'));
 const tables = [`bench_backlog_${run}_one`, `bench_backlog_${run}_many`];
 try {

@@ -9,13 +9,13 @@ import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { record } from '../lib/report.mjs';
+import { sparePort } from '../lib/throwaway-redis.mjs';
 
 const packageDir = fileURLToPath(new URL('../../packages/backend-redis-stream/', import.meta.url));
 // Resolve everything from the package, where its dependencies (and dev clients) are installed.
@@ -34,17 +34,6 @@ const { values: args } = parseArgs({
 const EVENTS = Number(args.events);
 const BATCHES = args.batch.split(',').map(Number);
 const ROUNDS = Number(args.rounds);
-
-function sparePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function run(command, args) {
   return new Promise((resolve, reject) => {

@@ -1,25 +1,10 @@
-// Worker end to end: drain a backlog from PostgreSQL (@dispatch/orm-mikro) to Redis Streams
-// (@dispatch/backend-redis-stream) with one `Worker`, next to two hand-written reference loops run
-// in this process on the same rows: a sequential one (claim with SKIP LOCKED, pipelined XADD, bulk
-// update) and an overlapped one (the next claim runs while the current batch is published and
-// recorded). Then commit-to-stream latency at a steady rate with wake-ups on and off, and the CPU
-// of an idle worker.
-//
-//   pnpm turbo run build --filter=@dispatch/worker... && node bench/worker/run.mjs
-//
-// Needs the PostgreSQL test server (127.0.0.1:5432, database `test`) and redis-server on PATH (a
-// throwaway instance is started on a spare port). Environment: BENCH_EVENTS (100000),
-// BENCH_BATCH (100,500), BENCH_ROUNDS (3, contenders interleaved, the median kept), BENCH_RATE (200 events/s), BENCH_LATENCY_SECONDS (10), BENCH_IDLE_SECONDS (10).
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { record } from '../lib/report.mjs';
+import { startRedis } from '../lib/throwaway-redis.mjs';
 
 const workerDir = fileURLToPath(new URL('../../packages/worker/', import.meta.url));
 const fromWorker = createRequire(join(workerDir, 'package.json'));
@@ -44,48 +29,6 @@ const PG = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' }
 const TABLE = `bench_worker_${randomUUID().replaceAll('-', '').slice(0, 10)}`;
 const STREAM = 'bench';
 const NOW = '(floor(extract(epoch from statement_timestamp()) * 1000))::bigint';
-
-function sparePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startRedis() {
-  const port = await sparePort();
-  const dir = mkdtempSync(join(tmpdir(), 'dispatch-bench-worker-'));
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
-    {
-      stdio: 'ignore',
-    },
-  );
-  const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 1 });
-  client.on('error', () => {}); // refused while the server starts; connect() below retries
-  for (let i = 0; i < 100; i += 1) {
-    try {
-      await client.connect();
-      break;
-    } catch {
-      await sleep(50);
-    }
-  }
-  return {
-    port,
-    client,
-    async stop() {
-      client.disconnect();
-      child.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 async function openOrm() {
   return MikroORM.init({
@@ -329,7 +272,7 @@ async function idleCpu(orm, redis) {
 }
 
 async function main() {
-  const redis = await startRedis();
+  const redis = await startRedis(Redis);
   const orm = await openOrm();
   const pool = new pg.Pool({ ...PG, max: 4 });
   try {
