@@ -1,10 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { packageTests } from '../../vitest.shared.ts';
 
-export default defineConfig({
-  test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    // Outage and cluster tests start their own redis-server processes.
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-  },
-});
+// Outage and cluster tests start their own redis-server processes: longer limits.
+export default packageTests(import.meta.dirname, { testTimeout: 30_000 });
