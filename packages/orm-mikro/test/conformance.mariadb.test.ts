@@ -1,26 +1,3 @@
-import { runStoreConformance } from '@dispatch/core/testing';
-import type { MikroORM } from '@mikro-orm/core';
-import { mikroOrmStore } from '../src/index.js';
-import { dropOutbox, openOrm, uniqueTable } from './databases.js';
+import { runConformanceOn } from './conformance.js';
 
-let orm: MikroORM;
-
-runStoreConformance({
-  name: 'mikro-orm (mariadb)',
-  setup: async () => {
-    orm = await openOrm('mariadb');
-  },
-  teardown: async () => {
-    await orm.close(true);
-  },
-  store: async () => {
-    const tableName = uniqueTable('conf');
-    return {
-      definition: mikroOrmStore,
-      options: { orm, tableName },
-      transaction: (work) => orm.em.fork().transactional((em) => work(em)),
-      cleanup: () => dropOutbox(orm, 'mariadb', tableName),
-    };
-  },
-  capabilities: { transactions: true, wakeups: false },
-});
+runConformanceOn('mariadb');
