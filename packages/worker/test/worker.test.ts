@@ -400,6 +400,33 @@ describe('the loop', () => {
     await Promise.all(runs);
   });
 
+  it('keeps trying to subscribe when the store refused at start, warning once', async () => {
+    const h = await harness({ OUTBOX_WORKER: { SLEEP_TIME: 3600 } });
+    const { store } = h.dispatch;
+    let refusals = 2;
+    const flaky = {
+      ...h.dispatch,
+      store: {
+        ...store,
+        subscribe: (listener: () => void) =>
+          refusals-- > 0 ? Promise.reject(new Error('connect ECONNREFUSED')) : store.subscribe(listener),
+      },
+    };
+    const worker = new Worker(flaky, { cleanup: false, statsInterval: 0 });
+    const running = worker.run();
+    await vi.advanceTimersByTimeAsync(10);
+    h.db.apply([makeNewEvent()]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.broker.count()).toBe(0); // not subscribed yet, and SLEEP_TIME is an hour
+    await vi.advanceTimersByTimeAsync(20 * SECOND); // two more tries; the second succeeds
+    h.db.apply([makeNewEvent()]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.broker.count()).toBe(2);
+    expect(h.logs.filter((line) => line.message.includes('cannot subscribe'))).toHaveLength(1);
+    await worker.stop();
+    await running;
+  });
+
   it('stops after maxIterations claim cycles, empty ones included', async () => {
     const h = await harness({ OUTBOX_WORKER: { BATCH_SIZE: 2, SLEEP_TIME: 1 } });
     await h.publish(5);
