@@ -1,13 +1,13 @@
 import {
   BackendUnavailableError,
   type CloudEvent,
+  cloudEventJson,
   EventRejectedError,
   type FailureKind,
   type OutboxEvent,
   PublishFailedError,
   type PublishOutcome,
   RESERVED_FIELDS,
-  toCloudEvent,
 } from '@dispatch/core';
 
 /** One published message, in the same field format as the Redis stream backend's entries. */
@@ -62,7 +62,7 @@ export function toEntryFields(event: OutboxEvent): Record<string, string> {
     event_type: event.eventType,
     source: event.source,
     timestamp: event.createdAt.toISOString(),
-    cloud_event: JSON.stringify(toCloudEvent(event)),
+    cloud_event: cloudEventJson(event),
   };
   // Core refuses reserved names in `fields` at publish time; skip them here too, whoever built the event.
   for (const [name, value] of Object.entries(event.fields)) {

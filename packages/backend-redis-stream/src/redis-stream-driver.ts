@@ -20,7 +20,7 @@ import type { Command, RedisClient, Settled } from './clients/redis-client.js';
 import { type ConnectionSettings, connectionSettings, describeTarget } from './connection.js';
 import { IDEMPOTENT_CHUNK } from './idempotent-append.js';
 import type { RedisStreamOptions } from './options.js';
-import { entryBytes, type StreamEntry, toStreamEntry } from './stream-entry.js';
+import { entryBytes, entryExceeds, type StreamEntry, toStreamEntry } from './stream-entry.js';
 import { hashTagOf, isStaticStreamName, streamResolver } from './stream-key.js';
 
 /** An event ready to send: where it goes and what it carries. */
@@ -126,9 +126,8 @@ export function createRedisStreamDriver(options: RedisStreamOptions, context: Ba
         return;
       }
       const entry = toStreamEntry(event);
-      const bytes = entryBytes(entry);
-      if (bytes > options.max_entry_bytes) {
-        const message = `event ${event.id} is ${bytes} bytes as a stream entry; max_entry_bytes is ${options.max_entry_bytes}`;
+      if (entryExceeds(entry, options.max_entry_bytes)) {
+        const message = `event ${event.id} is ${entryBytes(entry)} bytes as a stream entry; max_entry_bytes is ${options.max_entry_bytes}`;
         outcomes[index] = failed(event.id, 'rejected', new EventRejectedError(message));
         return;
       }

@@ -1,6 +1,6 @@
 import { makeOutboxEvent } from '@dispatch/core/testing';
 import { describe, expect, it } from 'vitest';
-import { entryBytes, entryToObject, toStreamEntry } from './stream-entry.js';
+import { entryBytes, entryExceeds, entryToObject, toStreamEntry } from './stream-entry.js';
 
 describe('toStreamEntry', () => {
   it('puts the seed fields first, then extras, key and trace context, all as strings', () => {
@@ -40,5 +40,15 @@ describe('toStreamEntry', () => {
 
   it('counts bytes, not characters', () => {
     expect(entryBytes(['ü', '✓'])).toBe(5);
+  });
+
+  it('tells an entry over the limit by its bytes, whatever its characters', () => {
+    // 2 characters, 5 bytes; 3 characters, 3 bytes; the 4-byte emoji is 2 UTF-16 units.
+    expect(entryExceeds(['ü', '✓'], 4)).toBe(true);
+    expect(entryExceeds(['ü', '✓'], 5)).toBe(false);
+    expect(entryExceeds(['abc'], 2)).toBe(true);
+    expect(entryExceeds(['abc'], 3)).toBe(false);
+    expect(entryExceeds(['😀'], 3)).toBe(true);
+    expect(entryExceeds(['😀'], 4)).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import { type OutboxEvent, RESERVED_FIELDS, type ScalarValue, toCloudEvent } from '@dispatch/core';
+import { cloudEventJson, type OutboxEvent, RESERVED_FIELDS, type ScalarValue } from '@dispatch/core';
 
 /** One stream entry as flat `[field, value, field, value, ...]`, every value a string. */
 export type StreamEntry = string[];
@@ -26,7 +26,7 @@ export function toStreamEntry(event: OutboxEvent): StreamEntry {
     'timestamp',
     event.createdAt.toISOString(),
     'cloud_event',
-    JSON.stringify(toCloudEvent(event)),
+    cloudEventJson(event),
   ];
   for (const [name, value] of Object.entries(event.fields)) {
     if (RESERVED_FIELDS.includes(name)) continue;
@@ -45,6 +45,16 @@ export function entryBytes(entry: StreamEntry): number {
   let total = 0;
   for (const part of entry) total += Buffer.byteLength(part, 'utf8');
   return total;
+}
+
+/**
+ * Whether the entry is larger than `limit` bytes. A UTF-16 code unit is at most 3 bytes in UTF-8,
+ * so most entries are cleared from their string lengths alone, without encoding them.
+ */
+export function entryExceeds(entry: StreamEntry, limit: number): boolean {
+  let units = 0;
+  for (const part of entry) units += part.length;
+  return units * 3 > limit && entryBytes(entry) > limit;
 }
 
 /** A flat field list as an object, the shape consumers usually read. */

@@ -13,7 +13,7 @@ export {
   type PublishOutcome,
   published,
 } from './backend.js';
-export { type CloudEvent, toCloudEvent } from './cloud-event.js';
+export { type CloudEvent, cloudEventJson, toCloudEvent } from './cloud-event.js';
 export {
   DEFAULT_PUBLISH_TIMEOUT,
   type DispatchConfig,

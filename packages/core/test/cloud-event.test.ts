@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toCloudEvent } from '../src/index.js';
+import { cloudEventJson, toCloudEvent } from '../src/index.js';
 import { makeNewEvent } from '../src/testing/index.js';
 
 describe('toCloudEvent', () => {
@@ -33,4 +33,29 @@ describe('toCloudEvent', () => {
     expect(cloudEvent).not.toHaveProperty('data');
     expect(cloudEvent.time).toBe(event.createdAt.toISOString());
   });
+});
+
+describe('cloudEventJson', () => {
+  const cases = {
+    'every optional attribute': makeNewEvent({
+      subject: 'order/"1"\n',
+      dataSchema: 'https://example.com/s.json',
+      extensions: { tenant: 'acme', count: 3, flag: false, traceparent: '00-abc-def-01' },
+      data: { a: 1, b: [true, null, 'é \u2028'], c: { d: 1.5e300 } },
+    }),
+    'nothing optional': makeNewEvent({ data: null }),
+    'scalar data': makeNewEvent({ data: 'text' }),
+    'an all-digit extension name, which objects list first': makeNewEvent({
+      extensions: { '7': 'x', a1: 1 },
+    }),
+    'an old row whose extension repeats a context attribute': {
+      ...makeNewEvent({ data: [1] }),
+      extensions: { type: 'other', zeta: 'z' },
+    },
+  };
+  for (const [name, event] of Object.entries(cases)) {
+    it(`is the text of JSON.stringify(toCloudEvent(event)): ${name}`, () => {
+      expect(cloudEventJson(event)).toBe(JSON.stringify(toCloudEvent(event)));
+    });
+  }
 });
