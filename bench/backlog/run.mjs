@@ -3,7 +3,9 @@
 //   1. one worker: throughput over the first and the last tenth of the backlog (the last must be at
 //      least 0.9x the first: claiming must not slow down as published rows pile up) and the
 //      worker's peak RSS (target under 150 MB);
-//   2. four workers on a backlog of the same size, next to the one worker of step 1.
+//   2. one worker again with its old generation capped (`node --max-old-space-size=96`): the cap an
+//      operator can set through NODE_OPTIONS, measured for its peak RSS and its throughput;
+//   3. four workers on a backlog of the same size, next to the one worker of step 1.
 //
 //   pnpm build && node bench/backlog/run.mjs        (or as part of `pnpm bench`)
 //
@@ -112,9 +114,9 @@ function memoryOf(pid) {
 }
 
 /** Start `count` workers, sample the stream length until the backlog is through, stop them. */
-async function drain(count, configFile, redis, stream) {
+async function drain(count, configFile, redis, stream, nodeArgs = []) {
   const children = Array.from({ length: count }, () =>
-    spawn(process.execPath, [CLI, 'worker', '--config', configFile], {
+    spawn(process.execPath, [...nodeArgs, CLI, 'worker', '--config', configFile], {
       stdio: ['ignore', 'ignore', 'inherit'],
     }),
   );
@@ -169,7 +171,8 @@ async function dropTable(table) {
 
 const redis = await startRedis(Redis);
 const dir = mkdtempSync(join(fileURLToPath(new URL('.', import.meta.url)), '.run-'));
-const tables = [`bench_backlog_${run}_one`, `bench_backlog_${run}_many`];
+const tables = [`bench_backlog_${run}_one`, `bench_backlog_${run}_capped`, `bench_backlog_${run}_many`];
+const HEAP_CAP = '--max-old-space-size=96';
 try {
   console.log(
     `backlog ${BACKLOG.toLocaleString('en-US')} events, BATCH_SIZE ${BATCH}; node ${process.version}`,
@@ -184,8 +187,17 @@ try {
   );
   await redis.client.del('one');
 
-  await fill(tables[1], 'many', redis.port);
-  const many = await drain(WORKERS, writeConfig(dir, tables[1], 'many', redis.port), redis, 'many');
+  await fill(tables[1], 'capped', redis.port);
+  const capped = await drain(1, writeConfig(dir, tables[1], 'capped', redis.port), redis, 'capped', [
+    HEAP_CAP,
+  ]);
+  console.log(
+    `one worker with ${HEAP_CAP}: first tenth ${capped.firstTenth.toFixed(0)}/s, last tenth ${capped.lastTenth.toFixed(0)}/s, overall ${capped.overall.toFixed(0)}/s, peak RSS ${capped.peakMb.toFixed(1)} MB`,
+  );
+  await redis.client.del('capped');
+
+  await fill(tables[2], 'many', redis.port);
+  const many = await drain(WORKERS, writeConfig(dir, tables[2], 'many', redis.port), redis, 'many');
   console.log(
     `${WORKERS} workers: overall ${many.overall.toFixed(0)}/s, peak RSS of one ${many.peakMb.toFixed(1)} MB`,
   );
@@ -213,6 +225,23 @@ try {
       unit: 'MB',
       target: '< 150 MB',
       pass: one.peakMb < 150,
+    },
+    {
+      suite,
+      name: `worker peak RSS during the drain, node ${HEAP_CAP}`,
+      value: capped.peakMb,
+      unit: 'MB',
+      target: '< 150 MB',
+      pass: capped.peakMb < 150,
+    },
+    {
+      suite,
+      name: `${size} drain, one worker, whole backlog, node ${HEAP_CAP}`,
+      value: capped.overall,
+      unit: 'events/s',
+      reference: 'one worker, whole backlog, no cap',
+      referenceValue: one.overall,
+      ratio: capped.overall / one.overall,
     },
     {
       suite,
