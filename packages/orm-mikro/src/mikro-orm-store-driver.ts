@@ -33,6 +33,7 @@ import {
   tableNames,
 } from './schema-sql.js';
 import { appendHistorySql, caseById, fnv1a, likePattern, list, nowSql } from './sql-dialect.js';
+import { StatisticsKeeper } from './statistics-keeper.js';
 import { checkVersion, type DialectKind } from './version.js';
 
 export interface DriverSettings {
@@ -42,6 +43,8 @@ export interface DriverSettings {
   requireTransaction: boolean;
   notifyChannel: string | false;
   preparedStatements: boolean;
+  /** PostgreSQL: ANALYZE the table after slow claims when its statistics are stale. */
+  analyzeWhenStale: boolean;
   logger: Logger;
 }
 
@@ -82,6 +85,7 @@ export class MikroOrmStoreDriver implements StoreDriver {
   readonly #logger: Logger;
   readonly #hooks: CommitHooks;
   readonly #lockNamespace: number;
+  readonly #statistics: StatisticsKeeper | undefined;
   #listener: NotifyListener | undefined;
   #verified = false;
 
@@ -99,6 +103,10 @@ export class MikroOrmStoreDriver implements StoreDriver {
       this.#logger.error({ error: (error as Error)?.message }, 'an onCommit callback threw'),
     );
     this.#lockNamespace = fnv1a(`dispatch:${settings.tableName}`);
+    this.#statistics =
+      settings.kind === 'postgresql' && settings.analyzeWhenStale
+        ? new StatisticsKeeper((sql, params) => this.#all(sql, params), this.#t, this.#logger)
+        : undefined;
     // Wrap the connection's begin/commit/rollback now, before the transactions we will be handed start.
     this.#hooks.listen(settings.em);
   }
@@ -252,6 +260,7 @@ export class MikroOrmStoreDriver implements StoreDriver {
     const listener = this.#listener;
     this.#listener = undefined;
     await listener?.close();
+    await this.#statistics?.running;
   }
 
   // ---- writing ---------------------------------------------------------------------------------
@@ -413,6 +422,7 @@ FROM picked WHERE t.seq = picked.seq RETURNING t.*`;
         lease,
         ...(request.backends ? [[...request.backends]] : []),
       ];
+      const started = performance.now();
       const rows =
         (await this.#prepared(text, values)) ??
         (await this.#all(
@@ -424,6 +434,7 @@ UPDATE ${this.#t} AS t SET status = 'processing', lease_owner = ?, locked_until 
 FROM picked WHERE t.seq = picked.seq RETURNING t.*`,
           [...due.params, request.limit, request.owner, lease],
         ));
+      this.#statistics?.claimed(performance.now() - started);
       return rows.map(toEvent).sort((a, b) => (a.sequence ?? 0) - (b.sequence ?? 0));
     }
     if (this.#kind === 'sqlite') {

@@ -32,6 +32,7 @@ export const mikroOrmStore = defineStore<MikroOrmStoreOptions>({
       requireTransaction: options.requireTransaction ?? false,
       notifyChannel: options.notifyChannel ?? defaultNotifyChannel(tableName),
       preparedStatements: options.preparedStatements ?? true,
+      analyzeWhenStale: options.analyzeWhenStale ?? true,
       logger: context.logger,
     });
   },

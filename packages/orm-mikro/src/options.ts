@@ -32,6 +32,15 @@ export interface MikroOrmStoreOptions {
    * @default true
    */
   preparedStatements?: boolean | undefined;
+  /**
+   * PostgreSQL only: after a claim slower than 100 ms, check the table's planner statistics and run
+   * `ANALYZE` on it when they are stale (never analyzed, or more than a tenth of its rows changed
+   * since), at most once a minute. Right after a bulk load the claim otherwise sorts every pending
+   * row until autovacuum gets to the table. Needs the table's owner; without that a warning is logged
+   * once and nothing more is tried.
+   * @default true
+   */
+  analyzeWhenStale?: boolean | undefined;
 }
 
 /** The parts of a `MikroORM` instance the store uses (kept structural so v6 and v7 both fit). */
@@ -64,6 +73,7 @@ export const optionsSchema = z.strictObject({
     })
     .optional(),
   preparedStatements: z.boolean({ error: 'expected true or false' }).optional(),
+  analyzeWhenStale: z.boolean({ error: 'expected true or false' }).optional(),
 });
 
 export const DEFAULT_TABLE_NAME = 'outbox_events';
