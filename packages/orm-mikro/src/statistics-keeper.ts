@@ -31,7 +31,7 @@ export class StatisticsKeeper {
 
   /** Report how long a claim took; a slow one may start a check in the background (never awaited). */
   claimed(ms: number): void {
-    if (ms < SLOW_CLAIM_MS || this.#refused || this.#running) return;
+    if (ms < SLOW_CLAIM_MS || this.#refused || this.#running !== undefined) return;
     if (this.#now() - this.#lastCheck < CHECK_EVERY_MS) return;
     this.#lastCheck = this.#now();
     this.#running = this.#check().finally(() => {
