@@ -1,23 +1,10 @@
-import { createStore, type Logger, type OutboxStore, silentLogger } from '@dispatch/core';
-import { makeNewEvent, sleep } from '@dispatch/core/testing';
+import { createStore, type OutboxStore, silentLogger } from '@dispatch/core';
+import { makeNewEvent, recordingLogger, sleep } from '@dispatch/core/testing';
 import type { MikroORM } from '@mikro-orm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mikroOrmStore } from '../src/index.js';
 import { StatisticsKeeper } from '../src/statistics-keeper.js';
 import { dropOutbox, openOrm, uniqueTable } from './databases.js';
-
-/** A logger that keeps what was logged at info and warn. */
-function recordingLogger(): Logger & { lines: { level: string; message: string }[] } {
-  const lines: { level: string; message: string }[] = [];
-  const logger = {
-    ...silentLogger,
-    lines,
-    info: (_fields: Record<string, unknown>, message: string) => lines.push({ level: 'info', message }),
-    warn: (_fields: Record<string, unknown>, message: string) => lines.push({ level: 'warn', message }),
-    child: () => logger,
-  };
-  return logger as Logger & { lines: { level: string; message: string }[] };
-}
 
 describe('ANALYZE after slow claims on a table with stale statistics (postgresql)', () => {
   let orm: MikroORM;
@@ -86,7 +73,7 @@ describe('ANALYZE after slow claims on a table with stale statistics (postgresql
     now += 120_000;
     keeper.claimed(150);
     expect(keeper.running).toBeUndefined();
-    expect(logger.lines).toEqual([
+    expect(logger.lines.map(({ level, message }) => ({ level, message }))).toEqual([
       { level: 'warn', message: expect.stringMatching(/does not own the table/) },
     ]);
     expect((await tableStats()).lastAnalyze).toBeNull();
@@ -101,7 +88,9 @@ describe('ANALYZE after slow claims on a table with stale statistics (postgresql
     await keeper.running;
     const analyzed = (await tableStats()).lastAnalyze;
     expect(analyzed).not.toBeNull();
-    expect(logger.lines).toEqual([{ level: 'info', message: expect.stringMatching(/ran ANALYZE/) }]);
+    expect(logger.lines.map(({ level, message }) => ({ level, message }))).toEqual([
+      { level: 'info', message: expect.stringMatching(/ran ANALYZE/) },
+    ]);
 
     // Fresh statistics: another keeper (no once-a-minute limit yet) looks and does nothing.
     const again = new StatisticsKeeper(query, `"${tableName}"`, logger);

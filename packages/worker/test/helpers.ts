@@ -1,26 +1,8 @@
 import { MemoryBroker, memoryBackend } from '@dispatch/backend-memory';
-import {
-  createDispatch,
-  type Dispatch,
-  type DispatchConfig,
-  type Logger,
-  type OutboxEvent,
-} from '@dispatch/core';
-import { MemoryDatabase, memoryStore } from '@dispatch/core/testing';
+import { createDispatch, type Dispatch, type DispatchConfig, type OutboxEvent } from '@dispatch/core';
+import { type LogLine, MemoryDatabase, memoryStore, recordingLogger } from '@dispatch/core/testing';
 
-export interface LogLine {
-  level: 'debug' | 'info' | 'warn' | 'error';
-  fields: Record<string, unknown>;
-  message: string;
-}
-
-/** A logger that keeps every line, so tests can count outage messages and the like. */
-export function recordingLogger(lines: LogLine[] = []): Logger & { lines: LogLine[] } {
-  const write = (level: LogLine['level']) => (fields: Record<string, unknown>, message: string) => {
-    lines.push({ level, fields, message });
-  };
-  return { lines, debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
-}
+export { type LogLine, recordingLogger };
 
 export interface Harness {
   db: MemoryDatabase;

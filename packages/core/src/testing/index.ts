@@ -5,6 +5,7 @@ export {
 } from './backend-suite.js';
 export { makeNewEvent, makeOutboxEvent, sleep } from './fixtures.js';
 export { MemoryDatabase, type MemoryStoreOptions, MemoryTransaction, memoryStore } from './memory-store.js';
+export { type LogLine, recordingLogger } from './recording-logger.js';
 export {
   runStoreConformance,
   type StoreCapabilities,
