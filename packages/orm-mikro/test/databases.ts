@@ -1,12 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createStore, type OutboxStore, silentLogger } from '@dispatch/core';
 import { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
 import { MikroORM, type Options } from '@mikro-orm/core';
 import { MariaDbDriver } from '@mikro-orm/mariadb';
 import { MySqlDriver } from '@mikro-orm/mysql';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
-import { type DialectKind, outboxSchemaSql } from '../src/index.js';
+import { type DialectKind, mikroOrmStore, outboxSchemaSql } from '../src/index.js';
 
 /** `mysql` is the mysql2-based driver, run against the MariaDB server. */
 export type Database = 'sqlite' | 'postgresql' | 'mariadb' | 'mysql';
@@ -77,4 +78,34 @@ export async function dropOutbox(orm: MikroORM, db: Database, tableName: string)
     quote: (name) => platform.quoteIdentifier(name),
   });
   for (const sql of down) await orm.em.getConnection().execute(sql, [], 'run');
+}
+
+/** A migrated MikroORM store on a fresh table of `db`, and how to drop the table and close it all. */
+export interface TestOutbox {
+  orm: MikroORM;
+  store: OutboxStore;
+  tableName: string;
+  close(): Promise<void>;
+}
+
+export async function openOutbox(
+  db: Database,
+  prefix: string,
+  options: { entities?: Options['entities']; tableName?: string } = {},
+): Promise<TestOutbox> {
+  const orm = await openOrm(db, options.entities ? { entities: options.entities } : {});
+  const tableName = options.tableName ?? uniqueTable(prefix);
+  const store = await createStore(mikroOrmStore, { orm, tableName }, { logger: silentLogger });
+  await store.migrate();
+  return {
+    orm,
+    store,
+    tableName,
+    async close() {
+      await store.close();
+      await dropOutbox(orm, db, tableName);
+      await orm.close(true);
+      removeTempFiles();
+    },
+  };
 }

@@ -1,28 +1,23 @@
-import { createStore, type OutboxStore, silentLogger } from '@dispatch/core';
+import type { OutboxStore } from '@dispatch/core';
 import { makeNewEvent } from '@dispatch/core/testing';
 import type { MikroORM } from '@mikro-orm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOutboxEntity, mikroOrmStore } from '../src/index.js';
-import { DATABASES, dropOutbox, openOrm, removeTempFiles, uniqueTable } from './databases.js';
+import { createOutboxEntity } from '../src/index.js';
+import { DATABASES, openOutbox, type TestOutbox, uniqueTable } from './databases.js';
 
 describe.each(DATABASES)('the outbox entity on %s', (db) => {
   const tableName = uniqueTable('entity');
   const entity = createOutboxEntity({ tableName });
+  let outbox: TestOutbox;
   let orm: MikroORM;
   let store: OutboxStore;
 
   beforeAll(async () => {
-    orm = await openOrm(db, { entities: [entity] });
-    store = await createStore(mikroOrmStore, { orm, tableName }, { logger: silentLogger });
-    await store.migrate();
+    outbox = await openOutbox(db, 'entity', { entities: [entity], tableName });
+    ({ orm, store } = outbox);
   });
 
-  afterAll(async () => {
-    await store.close();
-    await dropOutbox(orm, db, tableName);
-    await orm.close(true);
-    removeTempFiles();
-  });
+  afterAll(() => outbox.close());
 
   it('reads what the store wrote, through your own em', async () => {
     const event = makeNewEvent({ key: 'k1', data: { total: 3 } });

@@ -1,30 +1,22 @@
-import { createStore, type OutboxStore, silentLogger } from '@dispatch/core';
+import type { OutboxStore } from '@dispatch/core';
 import { makeNewEvent } from '@dispatch/core/testing';
 import type { MikroORM } from '@mikro-orm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mikroOrmStore } from '../src/index.js';
-import { DATABASES, dropOutbox, openOrm, removeTempFiles, uniqueTable } from './databases.js';
+import { DATABASES, openOutbox, type TestOutbox } from './databases.js';
 
 const LEASE = 60_000;
 
 describe.each(DATABASES)('per-key rules beyond the suite on %s', (db) => {
+  let outbox: TestOutbox;
   let orm: MikroORM;
   let store: OutboxStore;
-  let tableName: string;
 
   beforeAll(async () => {
-    orm = await openOrm(db);
-    tableName = uniqueTable('keys');
-    store = await createStore(mikroOrmStore, { orm, tableName }, { logger: silentLogger });
-    await store.migrate();
+    outbox = await openOutbox(db, 'keys');
+    ({ orm, store } = outbox);
   });
 
-  afterAll(async () => {
-    await store.close();
-    await dropOutbox(orm, db, tableName);
-    await orm.close(true);
-    removeTempFiles();
-  });
+  afterAll(() => outbox.close());
 
   it('does not hand out a requeued head while a later event of its key is in flight', async () => {
     const first = makeNewEvent({ key: 'requeued' });

@@ -1,11 +1,9 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { createStore, type OutboxStore, silentLogger } from '@dispatch/core';
+import type { OutboxStore } from '@dispatch/core';
 import { makeNewEvent } from '@dispatch/core/testing';
-import type { MikroORM } from '@mikro-orm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mikroOrmStore } from '../src/index.js';
-import { DATABASES, dropOutbox, openOrm, removeTempFiles, uniqueTable } from './databases.js';
+import { DATABASES, openOutbox, type TestOutbox } from './databases.js';
 
 const claimer = join(import.meta.dirname, 'fixtures', 'claimer.ts');
 
@@ -16,25 +14,18 @@ interface Report {
 }
 
 describe.each(DATABASES)('races between processes on %s', (db) => {
-  let orm: MikroORM;
+  let outbox: TestOutbox;
   let store: OutboxStore;
   let tableName: string;
   let file: string;
 
   beforeAll(async () => {
-    orm = await openOrm(db);
-    file = db === 'sqlite' ? String(orm.config.get('dbName')) : '-';
-    tableName = uniqueTable('race');
-    store = await createStore(mikroOrmStore, { orm, tableName }, { logger: silentLogger });
-    await store.migrate();
+    outbox = await openOutbox(db, 'race');
+    ({ store, tableName } = outbox);
+    file = db === 'sqlite' ? String(outbox.orm.config.get('dbName')) : '-';
   });
 
-  afterAll(async () => {
-    await store.close();
-    await dropOutbox(orm, db, tableName);
-    await orm.close(true);
-    removeTempFiles();
-  });
+  afterAll(() => outbox.close());
 
   /** Start a claimer process; resolves once it is ready, with a `go` to start it and its report. */
   const start = async (owner: string, mode: 'publish' | 'crash', batch: number, leaseMs: number) => {

@@ -1,12 +1,13 @@
-import { createStore, type OutboxStore, silentLogger } from '@dispatch/core';
+import { type OutboxStore, silentLogger } from '@dispatch/core';
 import { makeNewEvent, recordingLogger, sleep } from '@dispatch/core/testing';
 import type { MikroORM } from '@mikro-orm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mikroOrmStore } from '../src/index.js';
+import { INSERT_COLUMNS } from '../src/row-mapping.js';
 import { StatisticsKeeper } from '../src/statistics-keeper.js';
-import { dropOutbox, openOrm, uniqueTable } from './databases.js';
+import { openOutbox, type TestOutbox } from './databases.js';
 
 describe('ANALYZE after slow claims on a table with stale statistics (postgresql)', () => {
+  let outbox: TestOutbox;
   let orm: MikroORM;
   let store: OutboxStore;
   let tableName: string;
@@ -21,18 +22,14 @@ describe('ANALYZE after slow claims on a table with stale statistics (postgresql
   };
 
   beforeAll(async () => {
-    orm = await openOrm('postgresql');
-    tableName = uniqueTable('stats');
-    store = await createStore(mikroOrmStore, { orm, tableName }, { logger: silentLogger });
-    await store.migrate();
+    outbox = await openOutbox('postgresql', 'stats');
+    ({ orm, store, tableName } = outbox);
     // Autovacuum must not analyze the table behind the test's back.
     await query(`ALTER TABLE "${tableName}" SET (autovacuum_enabled = false)`);
     await store.insert([makeNewEvent()], { transaction: undefined, onCommit: () => {} });
     await query(
-      `INSERT INTO "${tableName}" (id, spec_version, event_type, source, subject, data_content_type, data_schema, data,
-         ordering_key, extensions, fields, backend, max_retries, created_at, status, attempts, available_at, updated_at, history)
-       SELECT gen_random_uuid()::text, spec_version, event_type, source, subject, data_content_type, data_schema, data,
-         ordering_key, extensions, fields, backend, max_retries, created_at, status, attempts, available_at, updated_at, history
+      `INSERT INTO "${tableName}" (${INSERT_COLUMNS.join(', ')})
+       SELECT gen_random_uuid()::text, ${INSERT_COLUMNS.filter((column) => column !== 'id').join(', ')}
        FROM "${tableName}", generate_series(1, 5000)`,
     );
     // The inserting session reports its row counts to the statistics views when it goes idle,
@@ -42,11 +39,7 @@ describe('ANALYZE after slow claims on a table with stale statistics (postgresql
     expect((await tableStats()).changed).toBeGreaterThanOrEqual(5000);
   });
 
-  afterAll(async () => {
-    await store.close();
-    await dropOutbox(orm, 'postgresql', tableName);
-    await orm.close(true);
-  });
+  afterAll(() => outbox.close());
 
   it('does nothing after a fast claim', () => {
     const keeper = new StatisticsKeeper(query, `"${tableName}"`, silentLogger);
