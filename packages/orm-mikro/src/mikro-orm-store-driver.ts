@@ -62,6 +62,12 @@ interface KnexPool {
 
 /** Statuses a claimable or in-flight event can have; final ones never block a key. */
 const NON_FINAL = `('pending', 'retry', 'processing')`;
+/**
+ * PostgreSQL: commit the claim without waiting for its WAL flush. A lease lost in a crash only
+ * offers the event again (at least once either way), and the outcome write that follows is
+ * synchronous, which flushes the claim's WAL before it too. Local to the claim's own transaction.
+ */
+const ASYNC_COMMIT_CTE = `no_flush AS (SELECT set_config('synchronous_commit', 'off', true))`;
 /** Rows per INSERT statement, so one huge batch never builds a giant SQL string. */
 const INSERT_CHUNK = 500;
 
@@ -410,12 +416,12 @@ export class MikroOrmStoreDriver implements StoreDriver {
     if (this.#kind === 'postgresql') {
       // One statement: the pick (SKIP LOCKED) and the lease commit together before we return.
       const backends = request.backends ? ' AND e.backend = ANY($4::text[])' : '';
-      const text = `WITH picked AS (
+      const text = `WITH ${ASYNC_COMMIT_CTE}, picked AS (
   SELECT e.seq FROM ${this.#t} e WHERE ${this.#dueSql(undefined).sql}${backends}
   ORDER BY e.seq LIMIT $1 FOR UPDATE OF e SKIP LOCKED)
 UPDATE ${this.#t} AS t SET status = 'processing', lease_owner = $2, locked_until = ${now} + $3::bigint,
   attempts = t.attempts + 1, updated_at = ${now}
-FROM picked WHERE t.seq = picked.seq RETURNING t.*`;
+FROM picked, no_flush WHERE t.seq = picked.seq RETURNING t.*`;
       const values = [
         request.limit,
         request.owner,
@@ -426,12 +432,12 @@ FROM picked WHERE t.seq = picked.seq RETURNING t.*`;
       const rows =
         (await this.#prepared(text, values)) ??
         (await this.#all(
-          `WITH picked AS (
+          `WITH ${ASYNC_COMMIT_CTE}, picked AS (
   SELECT e.seq FROM ${this.#t} e WHERE ${due.sql}
   ORDER BY e.seq LIMIT ? FOR UPDATE OF e SKIP LOCKED)
 UPDATE ${this.#t} AS t SET status = 'processing', lease_owner = ?, locked_until = ${now} + ?,
   attempts = t.attempts + 1, updated_at = ${now}
-FROM picked WHERE t.seq = picked.seq RETURNING t.*`,
+FROM picked, no_flush WHERE t.seq = picked.seq RETURNING t.*`,
           [...due.params, request.limit, request.owner, lease],
         ));
       this.#statistics?.claimed(performance.now() - started);
