@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { record } from '../lib/report.mjs';
@@ -22,11 +24,13 @@ const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
 const BATCHES = (process.env.BENCH_BATCH ?? '100,500').split(',').map(Number);
 const RATE = Number(process.env.BENCH_RATE ?? 200);
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
+const WARMUP_SECONDS = Number(process.env.BENCH_LATENCY_WARMUP_SECONDS ?? 2);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const ONLY = process.env.BENCH_ONLY; // 'worker' to time the worker alone (profiling)
+// 'worker': time the worker's drains alone (profiling); 'latency': only the latency with wake-ups.
+const ONLY = process.env.BENCH_ONLY;
 const PG = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' };
-const TABLE = `bench_worker_${randomUUID().replaceAll('-', '').slice(0, 10)}`;
+const TABLE = process.env.BENCH_TABLE ?? `bench_worker_${randomUUID().replaceAll('-', '').slice(0, 10)}`;
 const STREAM = 'bench';
 const NOW = '(floor(extract(epoch from statement_timestamp()) * 1000))::bigint';
 
@@ -194,17 +198,46 @@ function percentile(sorted, p) {
 }
 
 /**
- * Publish at `RATE`/s from a separate dispatch (another process, as far as the worker can tell) and
- * time each event from its commit to its stream entry (both on this machine's clock, 1 ms resolution).
+ * The publisher of the latency measurement, run as a child process (`BENCH_PACED_PUBLISHER`), as an
+ * application would be: its allocations and GC pauses are not the worker's. After `ready` and a
+ * `go` on stdin it publishes at `RATE`/s, first `WARMUP_SECONDS` of traffic that is not measured
+ * (JIT, pools, plans), then `LATENCY_SECONDS` that is, printing `<event id> <commit time, ms>`.
+ */
+async function pacedPublisher() {
+  const orm = await openOrm();
+  const dispatch = await openDispatch(orm, Number(process.env.BENCH_REDIS_PORT));
+  await dispatch.publisher.publishEvent({ eventType: 'bench.connect', source: 'bench', data: {} });
+  process.stdout.write('ready\n');
+  await new Promise((resolve) => process.stdin.once('data', resolve));
+  process.stdin.destroy();
+  const warmup = RATE * WARMUP_SECONDS;
+  const total = warmup + RATE * LATENCY_SECONDS;
+  const started = performance.now();
+  for (let n = 0; n < total; n += 1) {
+    const wait = started + (n * 1000) / RATE - performance.now();
+    if (wait > 0) await sleep(wait);
+    const event = await dispatch.publisher.publishEvent({
+      eventType: 'bench.latency',
+      source: 'bench',
+      data: { n },
+    });
+    if (n >= warmup) process.stdout.write(`${event.id} ${Date.now()}\n`);
+  }
+  process.stdout.write('done\n');
+  await dispatch.close();
+  await orm.close(true);
+}
+
+/**
+ * Time each event from its commit (in the publisher process) to its stream entry, both on this
+ * machine's clock at 1 ms resolution, with the worker running in this process.
  */
 async function latency(orm, redis, wakeUps) {
-  const publisherOrm = await openOrm();
-  const publisher = await openDispatch(publisherOrm, redis.port);
   const workerSide = await openDispatch(orm, redis.port);
   const worker = new Worker(workerSide, { cleanup: false, statsInterval: 0, wakeUps });
   const running = worker.run();
   const reader = redis.client.duplicate();
-  // Both times per event id; an entry may be read before the publisher's `await` resumes.
+  // Both times per event id; an entry may be read before the publisher reports its commit.
   const committed = new Map();
   const written = new Map();
   let reading = true;
@@ -224,30 +257,38 @@ async function latency(orm, redis, wakeUps) {
       }
     }
   })();
-  await sleep(300);
-  const total = RATE * LATENCY_SECONDS;
-  const started = performance.now();
-  for (let n = 0; n < total; n += 1) {
-    const due = started + (n * 1000) / RATE;
-    const wait = due - performance.now();
-    if (wait > 0) await sleep(wait);
-    const event = await publisher.publisher.publishEvent({
-      eventType: 'bench.latency',
-      source: 'bench',
-      data: { n },
+  const publisher = spawn(process.execPath, [fileURLToPath(import.meta.url)], {
+    env: {
+      ...process.env,
+      BENCH_PACED_PUBLISHER: '1',
+      BENCH_TABLE: TABLE,
+      BENCH_REDIS_PORT: String(redis.port),
+    },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const exited = new Promise((resolve) => publisher.once('exit', resolve));
+  await new Promise((resolve, reject) => {
+    publisher.once('exit', (code) => reject(new Error(`the paced publisher exited early (code ${code})`)));
+    createInterface({ input: publisher.stdout }).on('line', (line) => {
+      if (line === 'ready') publisher.stdin.end('go\n');
+      else if (line === 'done') resolve();
+      else {
+        const match = /^(\S+) (\d+)$/.exec(line);
+        if (match) committed.set(match[1], Number(match[2]));
+      }
     });
-    committed.set(event.id, Date.now());
-  }
+  });
+  await exited;
+  const total = RATE * LATENCY_SECONDS;
   const deadline = performance.now() + 15_000;
-  while (written.size < total && performance.now() < deadline) await sleep(50);
+  const measuredWritten = () => [...committed.keys()].filter((id) => written.has(id)).length;
+  while (measuredWritten() < total && performance.now() < deadline) await sleep(50);
   reading = false;
   await consume;
   reader.disconnect();
   await worker.stop();
   await running;
   await workerSide.close();
-  await publisher.close();
-  await publisherOrm.close(true);
   const sorted = [...committed]
     .filter(([id]) => written.has(id))
     .map(([id, at]) => Math.max(0, written.get(id) - at))
@@ -278,6 +319,12 @@ async function main() {
   try {
     const setup = await openDispatch(orm, redis.port);
     await setup.store.migrate();
+    if (ONLY === 'latency') {
+      await setup.close();
+      const { p50, p99, count } = await latency(orm, redis, true);
+      console.log(`latency at ${RATE}/s with wake-ups: p50 ${p50} ms, p99 ${p99} ms (${count} events)`);
+      return;
+    }
     const fillStarted = performance.now();
     for (let start = 0; start < EVENTS; start += 1000) {
       const count = Math.min(1000, EVENTS - start);
@@ -416,4 +463,5 @@ async function main() {
   }
 }
 
-await main();
+if (process.env.BENCH_PACED_PUBLISHER) await pacedPublisher();
+else await main();
