@@ -544,14 +544,19 @@ WHERE seq IN (${seqs.sql})`,
     };
     const applied = new Set<string>();
     if (groups.published.length > 0 && this.#kind === 'postgresql') {
-      // The hot path: one prepared statement whatever the batch size.
+      // The hot path: one prepared statement whatever the batch size. It answers with one row:
+      // NULL when every id was applied (the usual case, nothing to parse per event), else the
+      // ids that were.
+      const ids = groups.published.map((o) => o.id);
       const rows = await this.#prepared(
-        `UPDATE ${this.#t} SET status = 'published', published_at = ${now}, ${release}
-WHERE id = ANY($1::text[]) AND status = 'processing' AND lease_owner = $2 RETURNING id`,
-        [groups.published.map((o) => o.id), owner],
+        `WITH done AS (UPDATE ${this.#t} SET status = 'published', published_at = ${now}, ${release}
+WHERE id = ANY($1::text[]) AND status = 'processing' AND lease_owner = $2 RETURNING id)
+SELECT CASE WHEN count(*) = cardinality($1::text[]) THEN NULL ELSE coalesce(array_agg(id), '{}') END AS applied FROM done`,
+        [ids, owner],
       );
       if (rows) {
-        for (const row of rows) applied.add(String(row.id));
+        const some = rows[0]?.applied as string[] | null | undefined;
+        for (const id of some === null ? ids : (some ?? [])) applied.add(String(id));
         groups.published = [];
       }
     }

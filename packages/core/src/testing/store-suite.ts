@@ -287,6 +287,21 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
         expect((await store.get(event!.id))?.status).toBe('pending');
       });
 
+      it('applies a batch of outcomes to the events still held and reports the others lost', async () => {
+        const store = await fresh();
+        const [first, second, third] = await seed(store, 3);
+        await store.claim({ owner: 'w1', limit: 2, leaseMs: LONG_LEASE });
+        const result = await store.record('w1', [
+          { id: first!.id, status: 'published' },
+          { id: second!.id, status: 'published' },
+          { id: third!.id, status: 'published' },
+        ]);
+        expect([...result.applied].sort()).toEqual([first!.id, second!.id].sort());
+        expect(result.lost).toEqual([third!.id]);
+        expect((await store.get(first!.id))?.status).toBe('published');
+        expect((await store.get(third!.id))?.status).toBe('pending');
+      });
+
       it('renews only the leases the owner still holds', async () => {
         const store = await fresh();
         const [event] = await seed(store, 1);
