@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,6 +14,7 @@ const workerDir = fileURLToPath(new URL('../../packages/worker/', import.meta.ur
 const fromWorker = createRequire(join(workerDir, 'package.json'));
 const load = (specifier) => import(pathToFileURL(fromWorker.resolve(specifier)).href);
 const { Worker } = await import(pathToFileURL(join(workerDir, 'dist/index.js')).href);
+const CLI = join(workerDir, 'dist/cli.js');
 const { createDispatch } = await load('@dispatch/core');
 const { mikroOrmStore } = await load('@dispatch/orm-mikro');
 const { redisStreamBackend } = await load('@dispatch/backend-redis-stream');
@@ -68,6 +71,36 @@ async function openDispatch(orm, redisPort, worker = {}) {
     OUTBOX_RETENTION: { CLEANUP_PUBLISHED: false },
     LOGGING: { LEVEL: 'warn' },
   });
+}
+
+/** A `dispatch.config.mjs` for a `dispatch worker` process with the same settings as `openDispatch`. */
+function workerConfigFile(dir, redisPort) {
+  const url = (specifier) => JSON.stringify(pathToFileURL(fromWorker.resolve(specifier)).href);
+  const file = join(dir, 'dispatch.config.mjs');
+  writeFileSync(
+    file,
+    `import { MikroORM } from ${url('@mikro-orm/core')};
+import { PostgreSqlDriver } from ${url('@mikro-orm/postgresql')};
+import { mikroOrmStore } from ${url('@dispatch/orm-mikro')};
+import { redisStreamBackend } from ${url('@dispatch/backend-redis-stream')};
+
+const orm = await MikroORM.init({ driver: PostgreSqlDriver, host: ${JSON.stringify(PG.host)}, port: ${PG.port},
+  user: ${JSON.stringify(PG.user)}, dbName: ${JSON.stringify(PG.database)}, entities: [], discovery: { warnWhenNoEntities: false } });
+export default {
+  OUTBOX_PUBLISHERS: {
+    default: {
+      BACKEND: redisStreamBackend,
+      OPTIONS: { host: '127.0.0.1', port: ${redisPort}, stream_name: ${JSON.stringify(STREAM)}, max_len: null, idempotent: false },
+    },
+  },
+  OUTBOX_STORE: { BACKEND: mikroOrmStore, OPTIONS: { orm, tableName: ${JSON.stringify(TABLE)} } },
+  OUTBOX_WORKER: { BATCH_SIZE: 100 },
+  OUTBOX_RETENTION: { CLEANUP_PUBLISHED: false },
+  LOGGING: { LEVEL: 'warn' },
+};
+`,
+  );
+  return file;
 }
 
 /** Every row back to a due `pending`, the stream emptied, the table vacuumed: the same start for each contender. */
@@ -230,16 +263,37 @@ async function pacedPublisher() {
 
 /**
  * Time each event from its commit (in the publisher process) to its stream entry, both on this
- * machine's clock at 1 ms resolution, with the worker running in this process.
+ * machine's clock at 1 ms resolution. With wake-ups the worker is a `dispatch worker` process, as
+ * an operator runs it (its heap does not carry this benchmark's drains); without, it runs here.
  */
 async function latency(orm, redis, wakeUps) {
-  const workerSide = await openDispatch(orm, redis.port);
-  const worker = new Worker(workerSide, { cleanup: false, statsInterval: 0, wakeUps });
-  const running = worker.run();
+  let stopWorker;
+  if (wakeUps) {
+    const dir = mkdtempSync(join(tmpdir(), 'dispatch-bench-latency-'));
+    const child = spawn(process.execPath, [CLI, 'worker', '--config', workerConfigFile(dir, redis.port)], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    stopWorker = async () => {
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    };
+  } else {
+    const workerSide = await openDispatch(orm, redis.port);
+    const worker = new Worker(workerSide, { cleanup: false, statsInterval: 0, wakeUps });
+    const running = worker.run();
+    stopWorker = async () => {
+      await worker.stop();
+      await running;
+      await workerSide.close();
+    };
+  }
   const reader = redis.client.duplicate();
   // Both times per event id; an entry may be read before the publisher reports its commit.
   const committed = new Map();
   const written = new Map();
+  let workerUp = false;
   let reading = true;
   // Start after the last entry already there; `$` would miss entries appended between two reads.
   const [last] = await redis.client.xrevrange(STREAM, '+', '-', 'COUNT', 1);
@@ -250,6 +304,8 @@ async function latency(orm, redis, wakeUps) {
       for (const [, entries] of result ?? []) {
         for (const [id, fields] of entries) {
           lastId = id;
+          // The publisher's first event shows the worker is up and publishing.
+          if (fields[3] === 'bench.connect') workerUp = true;
           // The entry id carries the server's time of the XADD: commit to entry, without the
           // consumer's own delivery delay.
           written.set(fields[1], Number(id.split('-')[0]));
@@ -269,9 +325,12 @@ async function latency(orm, redis, wakeUps) {
   const exited = new Promise((resolve) => publisher.once('exit', resolve));
   await new Promise((resolve, reject) => {
     publisher.once('exit', (code) => reject(new Error(`the paced publisher exited early (code ${code})`)));
-    createInterface({ input: publisher.stdout }).on('line', (line) => {
-      if (line === 'ready') publisher.stdin.end('go\n');
-      else if (line === 'done') resolve();
+    createInterface({ input: publisher.stdout }).on('line', async (line) => {
+      if (line === 'ready') {
+        const deadline = performance.now() + 30_000;
+        while (!workerUp && performance.now() < deadline) await sleep(20);
+        publisher.stdin.end('go\n');
+      } else if (line === 'done') resolve();
       else {
         const match = /^(\S+) (\d+)$/.exec(line);
         if (match) committed.set(match[1], Number(match[2]));
@@ -286,9 +345,7 @@ async function latency(orm, redis, wakeUps) {
   reading = false;
   await consume;
   reader.disconnect();
-  await worker.stop();
-  await running;
-  await workerSide.close();
+  await stopWorker();
   const sorted = [...committed]
     .filter(([id]) => written.has(id))
     .map(([id, at]) => Math.max(0, written.get(id) - at))
