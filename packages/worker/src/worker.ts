@@ -587,17 +587,35 @@ export class Worker {
     };
   }
 
-  /** Record outcomes in one write, retrying a failed write twice. Null when it could not be written. */
+  /**
+   * Record outcomes in one write. A failed write is tried again with backoff (0.1 s doubling to
+   * 2 s) for up to `LEASE_TIME`: the events are still this worker's meanwhile, and giving up means
+   * another worker publishes them again once their leases lapse. Null when it could not be written.
+   */
   async #record(outcomes: OutcomeRecord[]): Promise<RecordResult | null> {
     if (outcomes.length === 0) return { applied: [], lost: [] };
+    const giveUpAt = Date.now() + this.#settings.leaseMs;
     let lastError: unknown;
-    for (let attempt = 0; attempt < 3; attempt += 1) {
+    for (let failures = 0; ; ) {
       try {
-        return await this.#dispatch.store.record(this.owner, outcomes);
+        const result = await this.#dispatch.store.record(this.owner, outcomes);
+        if (failures > 0) {
+          this.#logger.info({ events: outcomes.length, failures }, 'recorded the outcomes after retrying');
+        }
+        return result;
       } catch (error) {
         lastError = error;
-        if ((error as { code?: string }).code === 'DISPATCH_CLOSED') break;
-        await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+        failures += 1;
+        if ((error as { code?: string }).code === 'DISPATCH_CLOSED' || this.#abandoned) break;
+        const delay = retryDelay(failures, { backoff: true, baseMs: 100, maxMs: 2000 }, this.#random);
+        if (Date.now() + delay > giveUpAt) break;
+        if (failures === 1) {
+          this.#logger.warn(
+            { err: (error as Error)?.message, events: outcomes.length },
+            'cannot record outcomes; retrying while the leases last',
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
     this.#logger.error(

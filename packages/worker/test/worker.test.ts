@@ -294,6 +294,47 @@ describe('leases', () => {
     expect(h.row(id as string).status).toBe('processing');
     expect(published).not.toHaveBeenCalled();
   });
+
+  it('keeps trying to record outcomes while the store is down, and records them when it is back', async () => {
+    const h = await harness();
+    const ids = await h.publish(3);
+    const record = h.dispatch.store.record.bind(h.dispatch.store);
+    let down = true;
+    vi.spyOn(h.dispatch.store, 'record').mockImplementation(async (owner, outcomes) => {
+      if (down) throw new Error('connection refused');
+      return record(owner, outcomes);
+    });
+    const once = new Worker(h.dispatch).runOnce();
+    // A restart of the database of about ten seconds.
+    await vi.advanceTimersByTimeAsync(10 * SECOND);
+    for (const id of ids) expect(h.row(id).status).toBe('processing');
+    down = false;
+    await vi.advanceTimersByTimeAsync(2 * SECOND);
+    expect(await once).toMatchObject({ published: 3, lost: 0 });
+    expect(h.statuses()).toEqual({ published: 3 });
+    const above = h.logs.filter((line) => line.level !== 'debug');
+    expect(above.map(({ level, message }) => ({ level, message }))).toEqual([
+      { level: 'warn', message: 'cannot record outcomes; retrying while the leases last' },
+      { level: 'info', message: 'recorded the outcomes after retrying' },
+    ]);
+  });
+
+  it('gives up recording after LEASE_TIME, leaving the events to lapse to another worker', async () => {
+    const h = await harness({ OUTBOX_WORKER: { LEASE_TIME: 20 } });
+    const [id] = await h.publish(1);
+    const record = vi.spyOn(h.dispatch.store, 'record').mockRejectedValue(new Error('connection refused'));
+    const once = new Worker(h.dispatch).runOnce();
+    // Still trying well into the lease (the last wait, at most 2 s, must end within it).
+    await vi.advanceTimersByTimeAsync(17 * SECOND);
+    expect(h.logs.filter((line) => line.level === 'error')).toEqual([]);
+    await vi.advanceTimersByTimeAsync(4 * SECOND);
+    expect(await once).toMatchObject({ claimed: 1, published: 0 });
+    expect(record.mock.calls.length).toBeGreaterThan(10);
+    expect(h.row(id as string).status).toBe('processing');
+    expect(h.logs.filter((line) => line.level === 'error').map((line) => line.message)).toEqual([
+      'cannot record outcomes; the events stay leased until their lease expires, then are tried again',
+    ]);
+  });
 });
 
 describe('the loop', () => {
