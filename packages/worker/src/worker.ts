@@ -127,6 +127,8 @@ export class Worker {
   #state: WorkerState = 'idle';
   #running: Promise<void> | undefined;
   #stopRequested = false;
+  /** When `stop()` was first called (ms since epoch): outcome writes retry no longer than SHUTDOWN_TIMEOUT past it. */
+  #stopRequestedAt = 0;
   /** Waits inside the loop that `stop()` cuts short (each removed once settled, so none pile up). */
   readonly #stopWaiters = new Set<() => void>();
   #abandoned = false;
@@ -241,6 +243,7 @@ export class Worker {
    * expire and another worker retries them), then resolve.
    */
   async stop(): Promise<void> {
+    if (!this.#stopRequested) this.#stopRequestedAt = Date.now();
     this.#stopRequested = true;
     for (const waiter of this.#stopWaiters) waiter();
     if (this.#state === 'running') this.#state = 'stopping';
@@ -369,7 +372,7 @@ export class Worker {
     }
   }
 
-  /** Wait for batches in flight; when stopping, no longer than `SHUTDOWN_TIMEOUT`. */
+  /** Wait for batches in flight; when stopping, no longer than `SHUTDOWN_TIMEOUT` after `stop()`. */
   async #drain(inFlight: Set<Promise<BatchReport>>): Promise<void> {
     if (inFlight.size === 0) return;
     if (!this.#stopRequested) {
@@ -378,7 +381,9 @@ export class Worker {
     }
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), this.#settings.shutdownMs);
+      // SHUTDOWN_TIMEOUT counts from stop(), whatever the shutdown did before (giving back a batch).
+      const left = this.#stopRequestedAt + this.#settings.shutdownMs - Date.now();
+      timer = setTimeout(() => resolve('timeout'), Math.max(0, left));
     });
     const result = await Promise.race([Promise.all(inFlight).then(() => 'done' as const), timedOut]);
     clearTimeout(timer);
@@ -589,8 +594,9 @@ export class Worker {
 
   /**
    * Record outcomes in one write. A failed write is tried again with backoff (0.1 s doubling to
-   * 2 s) for up to `LEASE_TIME`: the events are still this worker's meanwhile, and giving up means
-   * another worker publishes them again once their leases lapse. Null when it could not be written.
+   * 2 s) for up to `LEASE_TIME` (when stopping, no longer than `SHUTDOWN_TIMEOUT` after `stop()`):
+   * the events are still this worker's meanwhile, and giving up means another worker publishes them
+   * again once their leases lapse. Null when it could not be written.
    */
   async #record(outcomes: OutcomeRecord[]): Promise<RecordResult | null> {
     if (outcomes.length === 0) return { applied: [], lost: [] };
@@ -608,7 +614,10 @@ export class Worker {
         failures += 1;
         if ((error as { code?: string }).code === 'DISPATCH_CLOSED' || this.#abandoned) break;
         const delay = retryDelay(failures, { backoff: true, baseMs: 100, maxMs: 2000 }, this.#random);
-        if (Date.now() + delay > giveUpAt) break;
+        const limit = this.#stopRequested
+          ? Math.min(giveUpAt, this.#stopRequestedAt + this.#settings.shutdownMs)
+          : giveUpAt;
+        if (Date.now() + delay > limit) break;
         if (failures === 1) {
           this.#logger.warn(
             { err: (error as Error)?.message, events: outcomes.length },

@@ -535,6 +535,29 @@ describe('shutdown', () => {
     expect((await next.runOnce()).published).toBe(3);
     expect(h.statuses()).toEqual({ published: 3 });
   });
+  it('stops within SHUTDOWN_TIMEOUT when the store cannot take the release of the claimed batch', async () => {
+    const h = await harness({ OUTBOX_WORKER: { BATCH_SIZE: 10, SHUTDOWN_TIMEOUT: 3, LEASE_TIME: 60 } });
+    await h.publish(25);
+    const release = h.broker.hold();
+    const worker = new Worker(h.dispatch, { cleanup: false });
+    const running = worker.run();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.statuses()).toEqual({ processing: 20, pending: 5 });
+    vi.spyOn(h.dispatch.store, 'record').mockRejectedValue(new Error('connection refused'));
+    let stopped = false;
+    const stopping = worker.stop().then(() => {
+      stopped = true;
+    });
+    await vi.advanceTimersByTimeAsync(2 * SECOND);
+    expect(stopped).toBe(false);
+    await vi.advanceTimersByTimeAsync(2 * SECOND);
+    expect(stopped).toBe(true);
+    await stopping;
+    await running;
+    release();
+    // Nothing was recorded; the leases lapse and the events go to the next worker.
+    expect(h.statuses()).toEqual({ processing: 20, pending: 5 });
+  });
 });
 
 describe('retention', () => {
