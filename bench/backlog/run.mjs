@@ -13,13 +13,14 @@
 // Needs the PostgreSQL test server (127.0.0.1:5432, database `test`) and redis-server on PATH.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { record } from '../lib/report.mjs';
 import { startRedis } from '../lib/throwaway-redis.mjs';
+import { writeWorkerConfig } from '../lib/worker-config.mjs';
 
 const workerDir = fileURLToPath(new URL('../../packages/worker/', import.meta.url));
 const fromWorker = createRequire(join(workerDir, 'package.json'));
@@ -85,22 +86,14 @@ async function fill(table, stream, redisPort) {
 }
 
 function writeConfig(dir, table, stream, redisPort) {
-  const file = join(dir, 'dispatch.config.mjs');
-  writeFileSync(
-    file,
-    `import { MikroORM } from ${JSON.stringify(resolveUrl('@mikro-orm/core'))};
-import { PostgreSqlDriver } from ${JSON.stringify(resolveUrl('@mikro-orm/postgresql'))};
-import { mikroOrmStore } from ${JSON.stringify(resolveUrl('@dispatch/orm-mikro'))};
-import { redisStreamBackend } from ${JSON.stringify(resolveUrl('@dispatch/backend-redis-stream'))};
-
-const orm = await MikroORM.init({ driver: PostgreSqlDriver, ...${JSON.stringify(PG)}, entities: [], discovery: { warnWhenNoEntities: false } });
-const config = ${JSON.stringify(configFor(stream, redisPort), null, 2)};
-config.OUTBOX_PUBLISHERS.default.BACKEND = redisStreamBackend;
-config.OUTBOX_STORE = { BACKEND: mikroOrmStore, OPTIONS: { orm, tableName: ${JSON.stringify(table)} } };
-export default config;
-`,
-  );
-  return file;
+  const { OUTBOX_PUBLISHERS, ...rest } = configFor(stream, redisPort);
+  const { BACKEND: _backend, ...publisher } = OUTBOX_PUBLISHERS.default;
+  return writeWorkerConfig(dir, {
+    resolveUrl,
+    pg: PG,
+    table,
+    settings: { OUTBOX_PUBLISHERS: { default: publisher }, ...rest },
+  });
 }
 
 function memoryOf(pid) {

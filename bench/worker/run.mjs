@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { record } from '../lib/report.mjs';
 import { startRedis } from '../lib/throwaway-redis.mjs';
+import { writeWorkerConfig } from '../lib/worker-config.mjs';
 
 const workerDir = fileURLToPath(new URL('../../packages/worker/', import.meta.url));
 const fromWorker = createRequire(join(workerDir, 'package.json'));
@@ -75,32 +76,27 @@ async function openDispatch(orm, redisPort, worker = {}) {
 
 /** A `dispatch.config.mjs` for a `dispatch worker` process with the same settings as `openDispatch`. */
 function workerConfigFile(dir, redisPort) {
-  const url = (specifier) => JSON.stringify(pathToFileURL(fromWorker.resolve(specifier)).href);
-  const file = join(dir, 'dispatch.config.mjs');
-  writeFileSync(
-    file,
-    `import { MikroORM } from ${url('@mikro-orm/core')};
-import { PostgreSqlDriver } from ${url('@mikro-orm/postgresql')};
-import { mikroOrmStore } from ${url('@dispatch/orm-mikro')};
-import { redisStreamBackend } from ${url('@dispatch/backend-redis-stream')};
-
-const orm = await MikroORM.init({ driver: PostgreSqlDriver, host: ${JSON.stringify(PG.host)}, port: ${PG.port},
-  user: ${JSON.stringify(PG.user)}, dbName: ${JSON.stringify(PG.database)}, entities: [], discovery: { warnWhenNoEntities: false } });
-export default {
-  OUTBOX_PUBLISHERS: {
-    default: {
-      BACKEND: redisStreamBackend,
-      OPTIONS: { host: '127.0.0.1', port: ${redisPort}, stream_name: ${JSON.stringify(STREAM)}, max_len: null, idempotent: false },
+  return writeWorkerConfig(dir, {
+    resolveUrl: (specifier) => pathToFileURL(fromWorker.resolve(specifier)).href,
+    pg: { host: PG.host, port: PG.port, user: PG.user, dbName: PG.database },
+    table: TABLE,
+    settings: {
+      OUTBOX_PUBLISHERS: {
+        default: {
+          OPTIONS: {
+            host: '127.0.0.1',
+            port: redisPort,
+            stream_name: STREAM,
+            max_len: null,
+            idempotent: false,
+          },
+        },
+      },
+      OUTBOX_WORKER: { BATCH_SIZE: 100 },
+      OUTBOX_RETENTION: { CLEANUP_PUBLISHED: false },
+      LOGGING: { LEVEL: 'warn' },
     },
-  },
-  OUTBOX_STORE: { BACKEND: mikroOrmStore, OPTIONS: { orm, tableName: ${JSON.stringify(TABLE)} } },
-  OUTBOX_WORKER: { BATCH_SIZE: 100 },
-  OUTBOX_RETENTION: { CLEANUP_PUBLISHED: false },
-  LOGGING: { LEVEL: 'warn' },
-};
-`,
-  );
-  return file;
+  });
 }
 
 /** Every row back to a due `pending`, the stream emptied, the table vacuumed: the same start for each contender. */
