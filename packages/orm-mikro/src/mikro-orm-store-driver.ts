@@ -92,6 +92,7 @@ export class MikroOrmStoreDriver implements StoreDriver {
   readonly #hooks: CommitHooks;
   readonly #lockNamespace: number;
   readonly #statistics: StatisticsKeeper | undefined;
+  readonly #preparedClaims = new Map<boolean, string>();
   #listener: NotifyListener | undefined;
   #verified = false;
 
@@ -408,20 +409,32 @@ export class MikroOrmStoreDriver implements StoreDriver {
     return { sql, params };
   }
 
-  async claim(request: ClaimRequest): Promise<OutboxEvent[]> {
-    await this.#ensureVerified();
-    const due = this.#dueSql(request.backends);
-    const lease = Math.ceil(request.leaseMs);
+  /** The PostgreSQL claim, pick (SKIP LOCKED) and lease in one statement, with the given placeholders. */
+  #pgClaimSql(due: string, limit: string, owner: string, lease: string): string {
     const now = this.#now;
-    if (this.#kind === 'postgresql') {
-      // One statement: the pick (SKIP LOCKED) and the lease commit together before we return.
-      const backends = request.backends ? ' AND e.backend = ANY($4::text[])' : '';
-      const text = `WITH ${ASYNC_COMMIT_CTE}, picked AS (
-  SELECT e.seq FROM ${this.#t} e WHERE ${this.#dueSql(undefined).sql}${backends}
-  ORDER BY e.seq LIMIT $1 FOR UPDATE OF e SKIP LOCKED)
-UPDATE ${this.#t} AS t SET status = 'processing', lease_owner = $2, locked_until = ${now} + $3::bigint,
+    return `WITH ${ASYNC_COMMIT_CTE}, picked AS (
+  SELECT e.seq FROM ${this.#t} e WHERE ${due}
+  ORDER BY e.seq LIMIT ${limit} FOR UPDATE OF e SKIP LOCKED)
+UPDATE ${this.#t} AS t SET status = 'processing', lease_owner = ${owner}, locked_until = ${now} + ${lease},
   attempts = t.attempts + 1, updated_at = ${now}
 FROM picked, no_flush WHERE t.seq = picked.seq RETURNING t.*`;
+  }
+
+  /** The prepared claim's text, built once for each shape (with and without a backend filter). */
+  #preparedClaimText(filtered: boolean): string {
+    let text = this.#preparedClaims.get(filtered);
+    if (text === undefined) {
+      const backends = filtered ? ' AND e.backend = ANY($4::text[])' : '';
+      text = this.#pgClaimSql(`${this.#dueSql(undefined).sql}${backends}`, '$1', '$2', '$3::bigint');
+      this.#preparedClaims.set(filtered, text);
+    }
+    return text;
+  }
+
+  async claim(request: ClaimRequest): Promise<OutboxEvent[]> {
+    await this.#ensureVerified();
+    const lease = Math.ceil(request.leaseMs);
+    if (this.#kind === 'postgresql') {
       const values = [
         request.limit,
         request.owner,
@@ -429,20 +442,21 @@ FROM picked, no_flush WHERE t.seq = picked.seq RETURNING t.*`;
         ...(request.backends ? [[...request.backends]] : []),
       ];
       const started = performance.now();
-      const rows =
-        (await this.#prepared(text, values)) ??
-        (await this.#all(
-          `WITH ${ASYNC_COMMIT_CTE}, picked AS (
-  SELECT e.seq FROM ${this.#t} e WHERE ${due.sql}
-  ORDER BY e.seq LIMIT ? FOR UPDATE OF e SKIP LOCKED)
-UPDATE ${this.#t} AS t SET status = 'processing', lease_owner = ?, locked_until = ${now} + ?,
-  attempts = t.attempts + 1, updated_at = ${now}
-FROM picked, no_flush WHERE t.seq = picked.seq RETURNING t.*`,
-          [...due.params, request.limit, request.owner, lease],
-        ));
+      let rows = await this.#prepared(this.#preparedClaimText(request.backends !== undefined), values);
+      if (rows === undefined) {
+        const due = this.#dueSql(request.backends);
+        rows = await this.#all(this.#pgClaimSql(due.sql, '?', '?', '?'), [
+          ...due.params,
+          request.limit,
+          request.owner,
+          lease,
+        ]);
+      }
       this.#statistics?.claimed(performance.now() - started);
       return rows.map(toEvent).sort((a, b) => (a.sequence ?? 0) - (b.sequence ?? 0));
     }
+    const due = this.#dueSql(request.backends);
+    const now = this.#now;
     if (this.#kind === 'sqlite') {
       // A single UPDATE takes SQLite's write lock before it reads, so two claimers (even in two
       // processes) serialize here and never see the same row as due.
