@@ -1,9 +1,18 @@
 import { makeNewEvent } from '@dispatch/core/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Worker } from '../src/index.js';
-import { harness } from './helpers.js';
+import { type Harness, harness } from './helpers.js';
 
 const SECOND = 1000;
+
+/** Start a worker on `h` with every publish held by the broker, once its first claims are made. */
+async function runWithPublishesHeld(h: Harness) {
+  const release = h.broker.hold();
+  const worker = new Worker(h.dispatch, { cleanup: false });
+  const running = worker.run();
+  await vi.advanceTimersByTimeAsync(0);
+  return { release, worker, running };
+}
 
 beforeEach(() => {
   vi.useFakeTimers({ now: new Date('2026-03-01T12:00:00Z') });
@@ -357,10 +366,7 @@ describe('the loop', () => {
   it('overlaps the next claim with the current publish', async () => {
     const h = await harness({ OUTBOX_WORKER: { BATCH_SIZE: 10 } });
     await h.publish(30);
-    const release = h.broker.hold();
-    const worker = new Worker(h.dispatch, { cleanup: false });
-    const running = worker.run();
-    await vi.advanceTimersByTimeAsync(0);
+    const { release, worker, running } = await runWithPublishesHeld(h);
     // One batch publishing, the next already claimed; never more than CONCURRENCY publishing.
     expect(h.statuses()).toEqual({ processing: 20, pending: 10 });
     expect(h.broker.held).toBe(1);
@@ -399,10 +405,7 @@ describe('the loop', () => {
   it('publishes up to CONCURRENCY batches at once', async () => {
     const h = await harness({ OUTBOX_WORKER: { BATCH_SIZE: 5, CONCURRENCY: 3 } });
     await h.publish(40);
-    const release = h.broker.hold();
-    const worker = new Worker(h.dispatch, { cleanup: false });
-    const running = worker.run();
-    await vi.advanceTimersByTimeAsync(0);
+    const { release, worker, running } = await runWithPublishesHeld(h);
     expect(h.broker.held).toBe(3);
     release();
     await vi.advanceTimersByTimeAsync(0);
@@ -502,10 +505,7 @@ describe('shutdown', () => {
   it('lets the publish in flight finish, releases the claimed-but-unstarted batch, leaves nothing processing', async () => {
     const h = await harness({ OUTBOX_WORKER: { BATCH_SIZE: 10 } });
     await h.publish(25);
-    const release = h.broker.hold();
-    const worker = new Worker(h.dispatch, { cleanup: false });
-    const running = worker.run();
-    await vi.advanceTimersByTimeAsync(0);
+    const { release, worker, running } = await runWithPublishesHeld(h);
     expect(h.statuses()).toEqual({ processing: 20, pending: 5 });
     const stopping = worker.stop();
     await vi.advanceTimersByTimeAsync(0);
@@ -520,10 +520,7 @@ describe('shutdown', () => {
   it('gives up waiting after SHUTDOWN_TIMEOUT; the lease then lets another worker finish the events', async () => {
     const h = await harness({ OUTBOX_WORKER: { SHUTDOWN_TIMEOUT: 2, LEASE_TIME: 5 } });
     await h.publish(3);
-    const release = h.broker.hold();
-    const worker = new Worker(h.dispatch, { cleanup: false });
-    const running = worker.run();
-    await vi.advanceTimersByTimeAsync(0);
+    const { release, worker, running } = await runWithPublishesHeld(h);
     const stopping = worker.stop();
     await vi.advanceTimersByTimeAsync(2 * SECOND);
     await stopping;
@@ -535,13 +532,11 @@ describe('shutdown', () => {
     expect((await next.runOnce()).published).toBe(3);
     expect(h.statuses()).toEqual({ published: 3 });
   });
+
   it('stops within SHUTDOWN_TIMEOUT when the store cannot take the release of the claimed batch', async () => {
     const h = await harness({ OUTBOX_WORKER: { BATCH_SIZE: 10, SHUTDOWN_TIMEOUT: 3, LEASE_TIME: 60 } });
     await h.publish(25);
-    const release = h.broker.hold();
-    const worker = new Worker(h.dispatch, { cleanup: false });
-    const running = worker.run();
-    await vi.advanceTimersByTimeAsync(0);
+    const { release, worker, running } = await runWithPublishesHeld(h);
     expect(h.statuses()).toEqual({ processing: 20, pending: 5 });
     vi.spyOn(h.dispatch.store, 'record').mockRejectedValue(new Error('connection refused'));
     let stopped = false;
