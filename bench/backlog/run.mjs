@@ -39,11 +39,11 @@ const WORKERS = Number(process.env.BENCH_BACKLOG_WORKERS ?? 4);
 const PG = { host: '127.0.0.1', port: 5432, user: 'postgres', dbName: 'test' };
 const run = randomUUID().replaceAll('-', '').slice(0, 8);
 
+/** The benchmark's settings as plain JSON, for the filling dispatch and the `dispatch worker` processes. */
 function configFor(stream, redisPort) {
   return {
     OUTBOX_PUBLISHERS: {
       default: {
-        BACKEND: redisStreamBackend,
         // No trimming, so the stream length counts every published event.
         OPTIONS: { host: '127.0.0.1', port: redisPort, stream_name: stream, max_len: null },
       },
@@ -63,8 +63,10 @@ async function fill(table, stream, redisPort) {
     discovery: { warnWhenNoEntities: false },
     allowGlobalContext: true,
   });
+  const settings = configFor(stream, redisPort);
+  settings.OUTBOX_PUBLISHERS.default.BACKEND = redisStreamBackend;
   const dispatch = await createDispatch({
-    ...configFor(stream, redisPort),
+    ...settings,
     OUTBOX_STORE: { BACKEND: mikroOrmStore, OPTIONS: { orm, tableName: table } },
   });
   await dispatch.store.migrate();
@@ -86,14 +88,7 @@ async function fill(table, stream, redisPort) {
 }
 
 function writeConfig(dir, table, stream, redisPort) {
-  const { OUTBOX_PUBLISHERS, ...rest } = configFor(stream, redisPort);
-  const { BACKEND: _backend, ...publisher } = OUTBOX_PUBLISHERS.default;
-  return writeWorkerConfig(dir, {
-    resolveUrl,
-    pg: PG,
-    table,
-    settings: { OUTBOX_PUBLISHERS: { default: publisher }, ...rest },
-  });
+  return writeWorkerConfig(dir, { resolveUrl, pg: PG, table, settings: configFor(stream, redisPort) });
 }
 
 function memoryOf(pid) {

@@ -52,11 +52,11 @@ async function openOrm() {
   });
 }
 
-async function openDispatch(orm, redisPort, worker = {}) {
-  return createDispatch({
+/** The benchmark's settings as plain JSON, for a dispatch in this process and for `dispatch worker`. */
+function settingsFor(redisPort, worker = {}) {
+  return {
     OUTBOX_PUBLISHERS: {
       default: {
-        BACKEND: redisStreamBackend,
         // Plain XADD, no trimming: the same writes the reference loops make.
         OPTIONS: {
           host: '127.0.0.1',
@@ -67,10 +67,18 @@ async function openDispatch(orm, redisPort, worker = {}) {
         },
       },
     },
-    OUTBOX_STORE: { BACKEND: mikroOrmStore, OPTIONS: { orm, tableName: TABLE } },
     OUTBOX_WORKER: { BATCH_SIZE: worker.batchSize ?? 100 },
     OUTBOX_RETENTION: { CLEANUP_PUBLISHED: false },
     LOGGING: { LEVEL: 'warn' },
+  };
+}
+
+async function openDispatch(orm, redisPort, worker = {}) {
+  const settings = settingsFor(redisPort, worker);
+  settings.OUTBOX_PUBLISHERS.default.BACKEND = redisStreamBackend;
+  return createDispatch({
+    ...settings,
+    OUTBOX_STORE: { BACKEND: mikroOrmStore, OPTIONS: { orm, tableName: TABLE } },
   });
 }
 
@@ -80,22 +88,7 @@ function workerConfigFile(dir, redisPort) {
     resolveUrl: (specifier) => pathToFileURL(fromWorker.resolve(specifier)).href,
     pg: { host: PG.host, port: PG.port, user: PG.user, dbName: PG.database },
     table: TABLE,
-    settings: {
-      OUTBOX_PUBLISHERS: {
-        default: {
-          OPTIONS: {
-            host: '127.0.0.1',
-            port: redisPort,
-            stream_name: STREAM,
-            max_len: null,
-            idempotent: false,
-          },
-        },
-      },
-      OUTBOX_WORKER: { BATCH_SIZE: 100 },
-      OUTBOX_RETENTION: { CLEANUP_PUBLISHED: false },
-      LOGGING: { LEVEL: 'warn' },
-    },
+    settings: settingsFor(redisPort),
   });
 }
 
