@@ -137,10 +137,19 @@ export interface StoreDriver {
    * - No event is handed to two live leases (the race: two workers publishing the same event).
    * - An expired lease is claimable with no manual step, and the attempt it used stays counted
    *   (the race: a crash between "processing" and "published" leaving the event stuck forever).
-   * - Ordering: among events that share a non-null `key`, only the earliest (lowest sequence)
-   *   event that is not final may be claimed, and only when no event of that key is under a live
-   *   lease (the race: a retried event being overtaken by a later one of the same key). `failed`
-   *   and `published` events do not hold their key back. Events with no key are unordered.
+   * - Ordering, by key runs: among events that share a non-null `key`, a claim may hand ONE owner
+   *   a run: the key's earliest non-final event (lowest sequence; non-final = `pending`, `retry`,
+   *   `processing`) and the consecutive events after it, in sequence order, as long as each is due
+   *   and of a requested backend (`backends`). The run stops at the first non-final event of the
+   *   key that is not due or not of a requested backend; nothing after it is claimed. A key is
+   *   claimable only when no event of it is under a live lease, and is then held whole even if an
+   *   earlier event of it was requeued. `failed` and `published` events never hold a key back.
+   *   Events with no key are unordered.
+   * - `limit` counts events, not keys: one run can fill the whole batch, and the limit can cut a
+   *   run short (the rest waits, since the key is then leased). Events come back in sequence order.
+   * - No event of a key is ever handed out while an earlier non-final event of that key is not in
+   *   the same claim, across concurrent claimers too (the race: a retried event being overtaken by
+   *   a later one of the same key).
    * - Returns only once the claim is committed; no lock is held while the caller publishes.
    */
   claim(request: ClaimRequest): Promise<OutboxEvent[]>;
@@ -156,6 +165,10 @@ export interface StoreDriver {
    * expired but was not yet taken over still belongs to its owner: recording then is safe and
    * avoids a needless second publish. A `retry` or
    * `failed` outcome sets `lastError` and appends to `history`; `released` undoes the attempt.
+   *
+   * Key runs, on the caller's side: publish a claimed run in order. When an event of a run is not
+   * published, record the rest of that key's run in the batch as `released` (no attempt used)
+   * instead of publishing it, so the key waits for the failed event's retry.
    */
   record(owner: string, outcomes: readonly OutcomeRecord[]): Promise<RecordResult>;
 

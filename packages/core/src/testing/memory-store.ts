@@ -172,7 +172,7 @@ class MemoryStoreDriver implements StoreDriver {
     const rows = [...this.#db.rows.values()].sort((a, b) => (a.sequence ?? 0) - (b.sequence ?? 0));
     const isLeased = (row: Row) => row.status === 'processing' && (row.lockedUntil?.getTime() ?? 0) > now;
     // A key with any event under a live lease is held whole, even if an earlier event of it came
-    // back (an operator requeued it): one event per key in flight, always.
+    // back (an operator requeued it): a key has at most one owner at a time.
     const blockedKeys = new Set<string>(
       rows.filter((row) => row.key !== null && isLeased(row)).map((row) => row.key as string),
     );
@@ -180,17 +180,16 @@ class MemoryStoreDriver implements StoreDriver {
     for (const row of rows) {
       if (claimed.length >= request.limit) break;
       if (FINAL.has(row.status)) continue;
-      const leased = isLeased(row);
       const due =
-        (row.status === 'pending' || row.status === 'retry' ? row.availableAt.getTime() <= now : false) ||
-        (row.status === 'processing' && !leased);
-      // The first non-final event of a key holds the key, whether it can be claimed or not.
-      if (row.key !== null) {
-        if (blockedKeys.has(row.key)) continue;
-        blockedKeys.add(row.key);
+        ((row.status === 'pending' || row.status === 'retry') && row.availableAt.getTime() <= now) ||
+        (row.status === 'processing' && !isLeased(row));
+      const claimable = due && (!request.backends || request.backends.includes(row.backend));
+      if (row.key !== null && blockedKeys.has(row.key)) continue;
+      if (!claimable) {
+        // A key's run ends at its first event that cannot go now: nothing after it may overtake it.
+        if (row.key !== null) blockedKeys.add(row.key);
+        continue;
       }
-      if (!due) continue;
-      if (request.backends && !request.backends.includes(row.backend)) continue;
       claimed.push(row);
     }
     for (const row of claimed) {
