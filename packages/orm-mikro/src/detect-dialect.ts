@@ -1,6 +1,9 @@
 import { StoreUnsupportedError } from '@dispatch/core';
+import type { SqlDialectName } from '@dispatch/store-sql';
 import type { EntityManagerLike } from './orm-types.js';
-import type { DialectKind } from './version.js';
+
+/** The database family of a MikroORM platform (`SqlDialectName` of `@dispatch/store-sql`). */
+export type DialectKind = SqlDialectName;
 
 /** Which SQL family the ORM's platform speaks, from its class chain (no driver import needed). */
 export function detectDialect(em: EntityManagerLike): DialectKind {

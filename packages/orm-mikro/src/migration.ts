@@ -22,12 +22,7 @@ export function createOutboxMigration(options: OutboxMigrationOptions = {}): Mig
   return class OutboxMigration extends Migration {
     #sql() {
       const em = this.getEntityManager() as unknown as EntityManagerLike;
-      const platform = em.getPlatform();
-      return outboxSchemaSql({
-        dialect: detectDialect(em),
-        tableName: options.tableName,
-        quote: (name) => platform.quoteIdentifier(name),
-      });
+      return outboxSchemaSql({ dialect: detectDialect(em), tableName: options.tableName });
     }
 
     override async up(): Promise<void> {

@@ -1,12 +1,8 @@
 import { defineStore, InvalidArgumentError } from '@dispatch/core';
+import { resolveSqlStoreOptions } from '@dispatch/store-sql';
 import { detectDialect } from './detect-dialect.js';
 import { MikroOrmStoreDriver } from './mikro-orm-store-driver.js';
-import {
-  DEFAULT_TABLE_NAME,
-  defaultNotifyChannel,
-  type MikroOrmStoreOptions,
-  optionsSchema,
-} from './options.js';
+import { type MikroOrmStoreOptions, optionsSchema } from './options.js';
 import type { EntityManagerLike } from './orm-types.js';
 
 /**
@@ -18,22 +14,13 @@ export const mikroOrmStore = defineStore<MikroOrmStoreOptions>({
   options: optionsSchema,
   create(options, context) {
     const em = options.orm.em as EntityManagerLike;
-    const tableName = options.tableName ?? DEFAULT_TABLE_NAME;
+    const settings = resolveSqlStoreOptions(options);
     const kind = detectDialect(em);
-    if (kind === 'sqlite' && tableName.includes('.')) {
+    if (kind === 'sqlite' && settings.tableName.includes('.')) {
       throw new InvalidArgumentError(
-        `OUTBOX_STORE.OPTIONS.tableName: SQLite takes a plain table name, got "${tableName}"`,
+        `OUTBOX_STORE.OPTIONS.tableName: SQLite takes a plain table name, got "${settings.tableName}"`,
       );
     }
-    return new MikroOrmStoreDriver({
-      em,
-      kind,
-      tableName,
-      requireTransaction: options.requireTransaction ?? false,
-      notifyChannel: options.notifyChannel ?? defaultNotifyChannel(tableName),
-      preparedStatements: options.preparedStatements ?? true,
-      analyzeWhenStale: options.analyzeWhenStale ?? true,
-      logger: context.logger,
-    });
+    return new MikroOrmStoreDriver({ em, kind, ...settings, logger: context.logger });
   },
 });

@@ -1,54 +1,23 @@
+import { type SqlStoreOptions, sqlStoreOptionFields } from '@dispatch/store-sql';
 import { z } from 'zod';
 
-/** Options of the MikroORM outbox store (`OUTBOX_STORE.OPTIONS`). */
-export interface MikroOrmStoreOptions {
+/**
+ * Options of the MikroORM outbox store (`OUTBOX_STORE.OPTIONS`): the ORM, and the options every SQL
+ * store shares (`tableName`, `requireTransaction`, `notifyChannel`, `preparedStatements`,
+ * `analyzeWhenStale`; see `SqlStoreOptions`).
+ */
+export interface MikroOrmStoreOptions extends SqlStoreOptions {
   /**
    * The application's initialized `MikroORM` instance (PostgreSQL, MariaDB/MySQL or SQLite driver).
    * The store runs its SQL through this ORM's connection and never closes it.
    */
   orm: MikroOrmLike;
-  /**
-   * Outbox table name, at most 50 characters (index names append to it). On PostgreSQL it may be
-   * schema-qualified (`dispatch.outbox_events`), on MariaDB/MySQL database-qualified.
-   * @default 'outbox_events'
-   */
-  tableName?: string | undefined;
-  /**
-   * Throw `TransactionRequiredError` when `publishEvent` is called with no explicit `EntityManager` and
-   * outside `em.transactional()` / `@Transactional()`, instead of writing and committing on its own.
-   * @default false
-   */
-  requireTransaction?: boolean | undefined;
-  /**
-   * PostgreSQL only: the `LISTEN/NOTIFY` channel used to wake workers when events commit; `false`
-   * turns the NOTIFY off (workers then rely on polling alone).
-   * @default `dispatch_<table name>` (dots replaced by underscores)
-   */
-  notifyChannel?: string | false | undefined;
-  /**
-   * PostgreSQL only: run the claim and the published-outcome write as named prepared statements, so
-   * PostgreSQL can reuse their plans. Turn off behind a pooler that cannot carry them (PgBouncer in
-   * transaction mode before 1.21, or without `max_prepared_statements`).
-   * @default true
-   */
-  preparedStatements?: boolean | undefined;
-  /**
-   * PostgreSQL only: after a claim slower than 100 ms, check the table's planner statistics and run
-   * `ANALYZE` on it when they are stale (never analyzed, or more than a tenth of its rows changed
-   * since), at most once a minute. Right after a bulk load the claim otherwise sorts every pending
-   * row until autovacuum gets to the table. Needs the table's owner; without that a warning is logged
-   * once and nothing more is tried.
-   * @default true
-   */
-  analyzeWhenStale?: boolean | undefined;
 }
 
 /** The parts of a `MikroORM` instance the store uses (kept structural so v6 and v7 both fit). */
 export interface MikroOrmLike {
   em: unknown;
 }
-
-const identifier = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/;
 
 export const optionsSchema = z.strictObject({
   orm: z.custom<MikroOrmLike>(
@@ -58,26 +27,5 @@ export const optionsSchema = z.strictObject({
       typeof (value as { em?: { getConnection?: unknown } }).em?.getConnection === 'function',
     { error: 'expected an initialized MikroORM instance (the object MikroORM.init() resolves to)' },
   ),
-  tableName: z
-    .string({ error: 'expected a table name' })
-    .regex(identifier, { error: 'expected letters, digits and underscores, optionally schema.table' })
-    // Index and lock-table names append up to 12 characters; longer ones would be truncated alike.
-    .refine((name) => name.split('.').every((part) => part.length <= 50), {
-      error: 'at most 50 characters (before and after the dot)',
-    })
-    .optional(),
-  requireTransaction: z.boolean({ error: 'expected true or false' }).optional(),
-  notifyChannel: z
-    .union([z.literal(false), z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/)], {
-      error: 'expected a channel name (letters, digits, underscores) or false',
-    })
-    .optional(),
-  preparedStatements: z.boolean({ error: 'expected true or false' }).optional(),
-  analyzeWhenStale: z.boolean({ error: 'expected true or false' }).optional(),
+  ...sqlStoreOptionFields,
 });
-
-export const DEFAULT_TABLE_NAME = 'outbox_events';
-
-export function defaultNotifyChannel(tableName: string): string {
-  return `dispatch_${tableName.replaceAll('.', '_')}`.slice(0, 63);
-}

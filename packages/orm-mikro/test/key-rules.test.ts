@@ -22,7 +22,8 @@ describe.each(DATABASES)('per-key rules beyond the suite on %s', (db) => {
     const first = makeNewEvent({ key: 'requeued' });
     const second = makeNewEvent({ key: 'requeued' });
     await store.insert([first, second], { transaction: undefined, onCommit: () => {} });
-    await store.claim({ owner: 'w1', limit: 10, leaseMs: LEASE });
+    // The head alone, so the second event can be claimed on its own after the first has failed.
+    await store.claim({ owner: 'w1', limit: 1, leaseMs: LEASE });
     await store.record('w1', [{ id: first.id, status: 'failed', error: 'rejected' }]);
     const [next] = await store.claim({ owner: 'w1', limit: 10, leaseMs: LEASE });
     expect(next?.id).toBe(second.id);

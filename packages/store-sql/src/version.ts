@@ -1,6 +1,5 @@
 import { StoreUnsupportedError } from '@dispatch/core';
-
-export type DialectKind = 'postgresql' | 'mysql' | 'sqlite';
+import type { SqlDialectName } from './executor.js';
 
 function parts(version: string): number[] {
   const match = /(\d+)\.(\d+)(?:\.(\d+))?/.exec(version);
@@ -21,10 +20,10 @@ function atLeast(version: string, minimum: [number, number, number]): boolean {
  * Refuse a database that lacks what claiming relies on, with a message that says what is needed.
  * `version` is what the server reports (`SHOW server_version`, `SELECT VERSION()`, `sqlite_version()`).
  */
-export function checkVersion(kind: DialectKind, version: string): void {
+export function checkVersion(kind: SqlDialectName, version: string): void {
   const refuse = (what: string) => {
     throw new StoreUnsupportedError(
-      `The MikroORM outbox store needs ${what}; this database reports version ${version}. ` +
+      `The SQL outbox store needs ${what}; this database reports version ${version}. ` +
         'Upgrade the database (nothing was written).',
     );
   };

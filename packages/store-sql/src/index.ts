@@ -1,0 +1,23 @@
+export type { SqlDialect } from './dialect.js';
+export { dialectFor } from './dialects.js';
+export type {
+  CallerTransaction,
+  ListenRequest,
+  SqlDialectName,
+  SqlExecutor,
+  SqlRow,
+} from './executor.js';
+export { KEY_LOCK_BUCKETS } from './mysql.js';
+export {
+  defaultNotifyChannel,
+  resolveSqlStoreOptions,
+  type SqlStoreOptions,
+  sqlStoreOptionFields,
+} from './options.js';
+export { type OutboxSchemaSqlOptions, outboxSchemaSql } from './outbox-schema.js';
+export { ALL_COLUMNS, INSERT_COLUMNS } from './row-mapping.js';
+export { DEFAULT_TABLE_NAME, type TableNames, tableNames } from './schema.js';
+export { SqlStoreDriver, type SqlStoreSettings } from './sql-store.js';
+export { numberedPlaceholders, questionPlaceholders } from './sql-text.js';
+export { SLOW_CLAIM_MS, StatisticsKeeper } from './statistics-keeper.js';
+export { checkVersion } from './version.js';
