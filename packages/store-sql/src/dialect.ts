@@ -16,6 +16,11 @@ export interface SqlDialect {
   quote(name: string): string;
   /** A statement written with `?` placeholders, in this database's own placeholder style. */
   render(sql: string): string;
+  /**
+   * A placeholder for a 64-bit integer where the database cannot infer the type from its place
+   * (a CASE branch): PostgreSQL would otherwise read it as text.
+   */
+  int(placeholder: string): string;
   /** The database clock as epoch milliseconds; stable within one statement. */
   readonly now: string;
   /** UPDATE ... RETURNING works (else the store tags rows to learn which it changed). */

@@ -38,6 +38,7 @@ export const mysql: SqlDialect = {
   name: 'mysql',
   quote,
   render: (sql) => sql,
+  int: (placeholder) => placeholder,
   now: 'CAST(ROUND(UNIX_TIMESTAMP(NOW(3)) * 1000) AS SIGNED)',
   returning: false,
   appendHistorySql: (now, error) =>

@@ -56,6 +56,7 @@ export const postgresql: SqlDialect = {
   name: 'postgresql',
   quote,
   render: numberedPlaceholders,
+  int: (placeholder) => `${placeholder}::bigint`,
   now: NOW,
   returning: true,
   appendHistorySql: (now, error) =>
@@ -144,7 +145,8 @@ function insertSql(
 ): [string, unknown[]] {
   const { t, now } = table;
   const columns = INSERT_COLUMNS.join(', ');
-  const rowSql = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, COALESCE(?::bigint, ${now}), ${now}, '[]')`;
+  // Typed where a VALUES list in INSERT ... SELECT cannot take the types from the columns.
+  const rowSql = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::integer, ?::bigint, 'pending', 0, COALESCE(?::bigint, ${now}), ${now}, '[]')`;
   const params = events.flatMap(insertValues);
   const valuesSql = events.map(() => rowSql).join(', ');
   const notify = table.channel;

@@ -238,7 +238,10 @@ export class SqlStoreDriver implements StoreDriver {
       });
     }
     if (groups.retry.length > 0) {
-      const delay = caseById(groups.retry.map((o) => [o.id, Math.max(0, Math.round(o.delayMs))]));
+      const delay = caseById(
+        groups.retry.map((o) => [o.id, Math.max(0, Math.round(o.delayMs))]),
+        this.#dialect.int('?'),
+      );
       const error = caseById(groups.retry.map((o) => [o.id, String(o.error)]));
       const where = fenced(groups.retry.map((o) => o.id));
       statements.push({
@@ -257,7 +260,10 @@ export class SqlStoreDriver implements StoreDriver {
       });
     }
     if (groups.released.length > 0) {
-      const delay = caseById(groups.released.map((o) => [o.id, Math.max(0, Math.round(o.delayMs ?? 0))]));
+      const delay = caseById(
+        groups.released.map((o) => [o.id, Math.max(0, Math.round(o.delayMs ?? 0))]),
+        this.#dialect.int('?'),
+      );
       const where = fenced(groups.released.map((o) => o.id));
       // status first: MariaDB/MySQL evaluate assignments left to right, so it must read the old attempts.
       statements.push({

@@ -3,13 +3,16 @@ export function list(values: readonly unknown[]): { sql: string; params: unknown
   return { sql: values.map(() => '?').join(', '), params: [...values] };
 }
 
-/** A `CASE id WHEN ? THEN ? ... END` expression over per-event values. */
-export function caseById(pairs: readonly (readonly [string, unknown])[]): { sql: string; params: unknown[] } {
+/** A `CASE id WHEN ? THEN ? ... END` expression over per-event values (`value`: the THEN placeholder). */
+export function caseById(
+  pairs: readonly (readonly [string, unknown])[],
+  value = '?',
+): { sql: string; params: unknown[] } {
   const params: unknown[] = [];
   let sql = 'CASE id';
-  for (const [id, value] of pairs) {
-    sql += ' WHEN ? THEN ?';
-    params.push(id, value);
+  for (const [id, value_] of pairs) {
+    sql += ` WHEN ? THEN ${value}`;
+    params.push(id, value_);
   }
   return { sql: `${sql} END`, params };
 }

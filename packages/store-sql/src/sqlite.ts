@@ -14,6 +14,7 @@ export const sqlite: SqlDialect = {
   name: 'sqlite',
   quote,
   render: (sql) => sql,
+  int: (placeholder) => placeholder,
   now: "CAST(ROUND((julianday('now') - 2440587.5) * 86400000.0) AS INTEGER)",
   returning: true,
   appendHistorySql: (now, error) =>
