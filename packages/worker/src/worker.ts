@@ -16,6 +16,7 @@ import {
 import type { Meter, Tracer } from '@opentelemetry/api';
 import { BackendGate } from './backend-gate.js';
 import { retryDelay } from './backoff.js';
+import { type Final, inSequence, planBatch, settleRuns } from './key-runs.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { WorkerMetrics } from './metrics.js';
 import { runCleanup } from './retention.js';
@@ -74,12 +75,6 @@ export interface BatchReport {
 }
 
 export type WorkerState = 'idle' | 'running' | 'stopping' | 'stopped';
-
-interface Final {
-  event: OutboxEvent;
-  outcome: OutcomeRecord;
-  reason?: 'rejected' | 'exhausted';
-}
 
 /** A claimed batch and the keeper of its leases, which runs from claim to record. */
 interface Batch {
@@ -313,13 +308,18 @@ export class Worker {
     // overlaps the next batch's publish, and the next claim overlaps both.
     const inFlight = new Set<Promise<BatchReport>>();
     const publishing = new Set<Promise<void>>();
-    let next: Promise<Batch> | undefined;
+    // Batches finished so far: a claim made while one was in flight may have found its keys
+    // leased, so it is empty for a reason that may have gone by the time it returns.
+    let finished = 0;
+    const claim = () => ({ batch: this.#claim(), finishedBefore: finished });
+    let next: ReturnType<typeof claim> | undefined;
     let cycles = 0;
     const more = () => !this.#stopRequested && (maxIterations === 0 || cycles < maxIterations);
     const waitFor = (promises: Set<Promise<unknown>>) => this.#untilSettledOrStopped(promises);
 
     while (more()) {
-      const batch = await (next ?? this.#claim());
+      const { batch: claiming, finishedBefore } = next ?? claim();
+      const batch = await claiming;
       next = undefined;
       cycles += 1;
       if (this.#stopRequested) {
@@ -330,7 +330,7 @@ export class Worker {
       if (events.length === 0) {
         // A batch finishing may unblock keys or free a paused backend's turn; else wait for work.
         if (inFlight.size > 0) await waitFor(inFlight);
-        else if (more()) await this.#sleep();
+        else if (finished === finishedBefore && more()) await this.#sleep();
         continue;
       }
       let published!: () => void;
@@ -340,20 +340,24 @@ export class Worker {
       const task = this.#process(batch, published);
       inFlight.add(task);
       publishing.add(publish);
-      void task.then(() => inFlight.delete(task));
+      void task.then(() => {
+        inFlight.delete(task);
+        finished += 1;
+      });
       void publish.then(() => publishing.delete(publish));
-      const full = events.length >= batchSize;
-      // A full batch means a backlog: claim the next one while this one publishes.
-      if (full && more()) next = this.#claim();
+      // A full batch means a backlog, and a batch with keys may have left the rest of a key's run
+      // due behind its leases: claim the next one while this one publishes.
+      const again = events.length >= batchSize || events.some((event) => event.key !== null);
+      if (again && more()) next = claim();
       // At most CONCURRENCY batches publishing, and as many more being recorded.
       while ((publishing.size >= concurrency || inFlight.size >= 2 * concurrency) && !this.#stopRequested) {
         await waitFor(publishing.size >= concurrency ? publishing : inFlight);
       }
       // Nothing more was due at claim time: sleep, unless an event was committed meanwhile (then
       // claim it at once, while this batch is still being recorded).
-      if (!full && more()) await this.#sleep();
+      if (!again && more()) await this.#sleep();
     }
-    if (next) await this.#give(await next, 'shutdown');
+    if (next) await this.#give(await next.batch, 'shutdown');
     await this.#drain(inFlight);
   }
 
@@ -472,7 +476,8 @@ export class Worker {
 
   /** Publish one claimed batch and record its outcomes. Never rejects. */
   async #process(batch: Batch, published: () => void = () => {}): Promise<BatchReport> {
-    const { events } = batch;
+    // A key's run must go out in sequence order.
+    const events = inSequence(batch.events);
     const leases = batch.leases as LeaseKeeper;
     const started = performance.now();
     const report = emptyReport();
@@ -484,47 +489,22 @@ export class Worker {
         report.released = events.length;
         return report;
       }
-      const finals: Final[] = [];
-      const groups = new Map<string, OutboxEvent[]>();
-      for (const event of events) {
-        if (event.attempts > event.maxRetries + 1) {
-          // The previous holder crashed or stalled mid-publish and that attempt was the last one.
-          const error = `out of attempts: attempt ${event.attempts - 1} of ${event.maxRetries + 1} never finished (lease expired)`;
-          finals.push({ event, outcome: { id: event.id, status: 'failed', error }, reason: 'exhausted' });
-          continue;
-        }
-        const gate = this.#gates.get(event.backend);
-        if (!gate) {
-          this.#warnUnconfigured(event.backend, event.id);
-          const outcome: OutcomeRecord = {
-            id: event.id,
-            status: 'released',
-            delayMs: this.#settings.holdDelayMs,
-            reason: `backend "${event.backend}" is not configured in this worker`,
-          };
-          finals.push({ event, outcome });
-          continue;
-        }
-        if (!gate.up) {
-          finals.push({
-            event,
-            outcome: { id: event.id, status: 'released', reason: 'backend unavailable' },
-          });
-          continue;
-        }
-        const group = groups.get(event.backend) ?? [];
-        group.push(event);
-        groups.set(event.backend, group);
-      }
-
-      await Promise.all(
+      const { groups, finals } = planBatch(events, (event) => this.#check(event));
+      const results = await Promise.all(
         [...groups].map(async ([name, group]) => {
           const outcomes = await this.#publish(name, group);
-          group.forEach((event, index) => {
-            finals.push(this.#decide(event, outcomes[index]));
-          });
+          return group.map((event, index) => ({ event, outcome: outcomes[index] }));
         }),
       );
+      const settled = settleRuns(results.flat(), (event, outcome) => this.#decide(event, outcome));
+      finals.push(...settled.finals);
+      const [first] = settled.overtaken;
+      if (first) {
+        this.#logger.warn(
+          { ...first, events: settled.overtaken.length },
+          `backend "${first.backend}" did not stop key "${first.key}" at its first failure: it wrote event ${first.publishedId} after event ${first.failedId} failed; recorded as published, ahead of the earlier event`,
+        );
+      }
       published();
 
       if (this.#abandoned) return report;
@@ -547,6 +527,27 @@ export class Worker {
         `batch: ${report.claimed} claimed, ${report.published} published, ${report.retried} retried, ${report.failed} failed, ${report.released} released`,
       );
     }
+  }
+
+  /** Settle an event that cannot be published now; undefined when it can. */
+  #check(event: OutboxEvent): Final | undefined {
+    if (event.attempts > event.maxRetries + 1) {
+      // The previous holder crashed or stalled mid-publish and that attempt was the last one.
+      const error = `out of attempts: attempt ${event.attempts - 1} of ${event.maxRetries + 1} never finished (lease expired)`;
+      return { event, outcome: { id: event.id, status: 'failed', error }, reason: 'exhausted' };
+    }
+    const gate = this.#gates.get(event.backend);
+    if (!gate) {
+      this.#warnUnconfigured(event.backend, event.id);
+      const reason = `backend "${event.backend}" is not configured in this worker`;
+      return {
+        event,
+        outcome: { id: event.id, status: 'released', delayMs: this.#settings.holdDelayMs, reason },
+      };
+    }
+    if (!gate.up)
+      return { event, outcome: { id: event.id, status: 'released', reason: 'backend unavailable' } };
+    return undefined;
   }
 
   async #publish(name: string, group: OutboxEvent[]): Promise<PublishOutcome[]> {

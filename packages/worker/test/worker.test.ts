@@ -1,4 +1,5 @@
-import { makeNewEvent } from '@dispatch/core/testing';
+import type { ClaimRequest, Dispatch } from '@dispatch/core';
+import { makeNewEvent, sleep } from '@dispatch/core/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Worker } from '../src/index.js';
 import { type Harness, harness } from './helpers.js';
@@ -498,6 +499,237 @@ describe('the loop', () => {
     expect(h.broker.duplicates().size).toBe(0);
     expect(new Set(h.broker.entries().map((e) => e.fields.event_id))).toEqual(ids);
     expect(h.statuses()).toEqual({ published: 2000 });
+  });
+});
+
+describe('ordering keys', () => {
+  const streamIds = (h: Harness, stream?: string) => h.broker.entries(stream).map((e) => e.fields.event_id);
+
+  /**
+   * The dispatch as claimed, or behind a store that claims at most 60 % of what is asked, as a SQL
+   * store's batch comes back when it cuts key runs (rows another claimer holds): not full,
+   * although the rest of the run is due at once.
+   */
+  const stores = {
+    'as the store claims them': (dispatch: Dispatch) => dispatch,
+    'with batches trimmed by the store': (dispatch: Dispatch) => ({
+      ...dispatch,
+      store: {
+        ...dispatch.store,
+        claim: (request: ClaimRequest) =>
+          dispatch.store.claim({ ...request, limit: Math.ceil(request.limit * 0.6) }),
+      },
+    }),
+  };
+
+  it.each(Object.entries(stores))(
+    'drains a hot key of 1000 events batch after batch, in write order, without sleeping (%s)',
+    async (_, store) => {
+      vi.useRealTimers();
+      const h = await harness({ OUTBOX_WORKER: { BATCH_SIZE: 100, SLEEP_TIME: 5 } });
+      const ids = await h.publish(1000, { key: 'hot' });
+      const worker = new Worker(store(h.dispatch), { cleanup: false, wakeUps: false, statsInterval: 0 });
+      const started = Date.now();
+      const running = worker.run();
+      // Under one SLEEP_TIME: a single sleep between batches would miss it.
+      await h.broker.waitForCount(1000, { stream: 'default', timeoutMs: 4 * SECOND });
+      const elapsed = Date.now() - started;
+      await worker.stop();
+      await running;
+      expect(elapsed).toBeLessThan(2.5 * SECOND);
+      expect(streamIds(h)).toEqual(ids);
+      expect(h.statuses()).toEqual({ published: 1000 });
+      for (const id of ids) expect(h.row(id).attempts).toBe(1);
+    },
+  );
+
+  it.each(Object.entries(stores))(
+    'drains 500 events on 5 keys in write order per key, without sleeping (%s)',
+    async (_, store) => {
+      vi.useRealTimers();
+      const h = await harness({ OUTBOX_WORKER: { BATCH_SIZE: 30, SLEEP_TIME: 5 } });
+      const written = new Map<string, string[]>();
+      for (let n = 0; n < 500; n += 1) {
+        const key = `order-${n % 5}`;
+        const [id] = await h.publish(1, { key });
+        written.set(key, [...(written.get(key) ?? []), id as string]);
+      }
+      const worker = new Worker(store(h.dispatch), { cleanup: false, wakeUps: false, statsInterval: 0 });
+      const running = worker.run();
+      await h.broker.waitForCount(500, { stream: 'default', timeoutMs: 4 * SECOND });
+      await worker.stop();
+      await running;
+      const entries = h.broker.entries('default');
+      for (const [key, ids] of written) {
+        expect(entries.filter((e) => e.fields.key === key).map((e) => e.fields.event_id)).toEqual(ids);
+      }
+      expect(h.statuses()).toEqual({ published: 500 });
+    },
+  );
+
+  it("stops a key's run at a retryable failure: the rest is released unused and follows the retry in order", async () => {
+    const h = await harness();
+    const ids = await h.publish(5, { key: 'k' });
+    const [first, second, ...rest] = ids as [string, string, ...string[]];
+    // The 2nd fails once; the 3rd-5th fail with it, as a backend that stops a key at its first
+    // failure reports them (the memory broker would write them: see the next test).
+    h.broker.failNext(4, { match: (event) => event.id !== first });
+    const worker = new Worker(h.dispatch, { random: () => 0.5 });
+    expect(await worker.runOnce()).toEqual({
+      claimed: 5,
+      published: 1,
+      retried: 1,
+      failed: 0,
+      released: 3,
+      lost: 0,
+    });
+    expect(h.row(first)).toMatchObject({ status: 'published', attempts: 1 });
+    expect(h.row(second)).toMatchObject({ status: 'retry', attempts: 1 });
+    for (const id of rest) expect(h.row(id)).toMatchObject({ status: 'pending', attempts: 0 });
+    expect(streamIds(h)).toEqual([first]);
+    // The key waits for the retry of its failed event.
+    expect((await worker.runOnce()).claimed).toBe(0);
+    await vi.advanceTimersByTimeAsync(5 * SECOND);
+    expect(await worker.runOnce()).toMatchObject({ claimed: 4, published: 4 });
+    expect(streamIds(h)).toEqual(ids);
+    expect(h.row(second).attempts).toBe(2);
+    for (const id of rest) expect(h.row(id).attempts).toBe(1);
+  });
+
+  it('records as published a later event the backend wrote after an earlier one failed, with one warning', async () => {
+    const h = await harness();
+    const ids = await h.publish(4, { key: 'k' });
+    const [first, second, third, fourth] = ids as [string, string, string, string];
+    // The memory broker does not stop a key at its first failure; a backend should.
+    h.broker.failNext(1, { match: (event) => event.id === first });
+    h.broker.failNext(1, { match: (event) => event.id === third });
+    const report = await new Worker(h.dispatch, { random: () => 0.5 }).runOnce();
+    expect(report).toMatchObject({ published: 2, retried: 1, released: 1 });
+    expect(h.row(first).status).toBe('retry');
+    expect(h.row(second).status).toBe('published');
+    expect(h.row(third)).toMatchObject({ status: 'pending', attempts: 0 });
+    expect(h.row(fourth).status).toBe('published');
+    const warnings = h.logs.filter((l) => l.level === 'warn' && /did not stop key "k"/.test(l.message));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.message).toContain(first);
+    expect(warnings[0]?.message).toContain(second);
+  });
+
+  it("after a rejected event, keeps the key's later publishes without a warning and releases later failures", async () => {
+    const h = await harness();
+    const [bad, good, flaky] = (await h.publish(3, { key: 'k' })) as [string, string, string];
+    h.broker.rejectWhen((event) => event.id === bad);
+    h.broker.failNext(1, { match: (event) => event.id === flaky });
+    const report = await new Worker(h.dispatch).runOnce();
+    expect(report).toMatchObject({ published: 1, failed: 1, released: 1, retried: 0 });
+    expect(h.row(bad).status).toBe('failed');
+    expect(h.row(good).status).toBe('published');
+    expect(h.row(flaky)).toMatchObject({ status: 'pending', attempts: 0 });
+    expect(h.logs.filter((l) => /did not stop key/.test(l.message))).toEqual([]);
+  });
+
+  it('holds back the rest of a key behind an event of an unconfigured backend', async () => {
+    const h = await harness();
+    const orphan = makeNewEvent({ backend: 'removed-in-this-deploy', key: 'k' });
+    h.db.apply([orphan]);
+    const held = await h.publish(2, { key: 'k' });
+    const [free] = await h.publish(1);
+    // A store that ignores the claim's backend filter hands this worker the orphan too.
+    const { store } = h.dispatch;
+    const unfiltered = {
+      ...h.dispatch,
+      store: { ...store, claim: (request: ClaimRequest) => store.claim({ ...request, backends: undefined }) },
+    };
+    const report = await new Worker(unfiltered, { holdDelayMs: 60 * SECOND }).runOnce();
+    expect(report).toMatchObject({ claimed: 4, published: 1, released: 3 });
+    expect(streamIds(h)).toEqual([free]);
+    expect(h.row(orphan.id)).toMatchObject({ status: 'pending', attempts: 0 });
+    expect(h.row(orphan.id).availableAt.getTime()).toBe(Date.now() + 60 * SECOND);
+    for (const id of held) expect(h.row(id)).toMatchObject({ status: 'pending', attempts: 0 });
+  });
+
+  it('holds back the rest of a key behind an event of a backend paused after the claim', async () => {
+    const h = await harness({ publishers: ['default', 'audit'], OUTBOX_WORKER: { BATCH_SIZE: 2 } });
+    // The first batch pauses audit while the second, claimed ahead, waits to publish.
+    await h.publish(2, { backend: 'audit' });
+    const [onAudit] = (await h.publish(1, { backend: 'audit', key: 'k' })) as [string];
+    const [onDefault] = (await h.publish(1, { key: 'k' })) as [string];
+    h.broker.failNext(2, { failure: 'unavailable', match: (event) => event.backend === 'audit' });
+    const worker = new Worker(h.dispatch, {
+      cleanup: false,
+      wakeUps: false,
+      random: () => 0.5,
+      probeBaseMs: 1000,
+    });
+    const running = worker.run();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(worker.backendStatus().audit?.up).toBe(false);
+    expect(h.broker.count()).toBe(0);
+    expect(h.row(onAudit)).toMatchObject({ status: 'pending', attempts: 0 });
+    expect(h.row(onDefault)).toMatchObject({ status: 'pending', attempts: 0 });
+    // Once audit is back the key goes out in order, one backend at a time.
+    await vi.advanceTimersByTimeAsync(2 * SECOND);
+    expect(h.statuses()).toEqual({ published: 4 });
+    const order = h.broker.entries().map((e) => e.fields.event_id);
+    expect(order.indexOf(onAudit)).toBeLessThan(order.indexOf(onDefault));
+    await worker.stop();
+    await running;
+  });
+
+  it("does not split a key's run over two backends published in parallel", async () => {
+    const h = await harness({ publishers: ['default', 'audit'] });
+    const [a] = await h.publish(1, { key: 'k' });
+    const [b] = await h.publish(1, { key: 'k', backend: 'audit' });
+    const [c] = await h.publish(1, { key: 'k' });
+    const worker = new Worker(h.dispatch);
+    expect(await worker.runOnce()).toMatchObject({ claimed: 3, published: 1, released: 2 });
+    expect(await worker.runOnce()).toMatchObject({ claimed: 2, published: 1, released: 1 });
+    expect(await worker.runOnce()).toMatchObject({ claimed: 1, published: 1 });
+    expect(h.broker.entries().map((e) => e.fields.event_id)).toEqual([a, b, c]);
+    for (const id of [a, b, c] as string[]) expect(h.row(id).attempts).toBe(1);
+  });
+
+  it('claims again at once when a claim made during a batch comes back empty after the batch finished', async () => {
+    const h = await harness({ OUTBOX_WORKER: { BATCH_SIZE: 100, SLEEP_TIME: 5 } });
+    const ids = await h.publish(300, { key: 'hot' });
+    // The claim reads the store at once but answers 10 ms later, after the batch it overlapped
+    // was recorded: it found the key leased, yet the rest of the run is due by now.
+    const claim = h.dispatch.store.claim.bind(h.dispatch.store);
+    vi.spyOn(h.dispatch.store, 'claim').mockImplementation(async (request) => {
+      const events = await claim(request);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      return events;
+    });
+    const worker = new Worker(h.dispatch, { cleanup: false, wakeUps: false, statsInterval: 0 });
+    const running = worker.run();
+    await vi.advanceTimersByTimeAsync(SECOND);
+    expect(streamIds(h)).toEqual(ids);
+    await worker.stop();
+    await running;
+  });
+
+  it('sleeps on an idle store, after unkeyed and keyed batches alike, instead of claiming in a loop', async () => {
+    vi.useRealTimers();
+    const h = await harness({ OUTBOX_WORKER: { SLEEP_TIME: 0.2 } });
+    const claim = h.dispatch.store.claim.bind(h.dispatch.store);
+    // Each claim yields to the event loop, so a spinning worker shows as a count, not a hang.
+    const claims = vi.spyOn(h.dispatch.store, 'claim').mockImplementation(async (request) => {
+      await new Promise((resolve) => setImmediate(resolve));
+      return claim(request);
+    });
+    const worker = new Worker(h.dispatch, { cleanup: false, wakeUps: false, statsInterval: 0 });
+    const running = worker.run();
+    await sleep(SECOND);
+    const idle = claims.mock.calls.length;
+    expect(idle).toBeGreaterThanOrEqual(3);
+    expect(idle).toBeLessThanOrEqual(7);
+    // A keyed batch: claim again at once, wait for it, claim once more, then sleep again.
+    h.db.apply([makeNewEvent({ key: 'k' }), makeNewEvent()]);
+    await sleep(SECOND);
+    expect(h.broker.count()).toBe(2);
+    expect(claims.mock.calls.length - idle).toBeLessThanOrEqual(10);
+    await worker.stop();
+    await running;
   });
 });
 
