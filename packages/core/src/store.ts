@@ -31,6 +31,14 @@ export interface ClaimRequest {
   leaseMs: number;
   /** Only events for these publishers (the worker leaves paused backends alone); all when absent. */
   backends?: readonly string[] | undefined;
+  /**
+   * Also hand `owner` the continuation of runs it holds already: a key whose only live leases are
+   * this owner's may go on with its next due events, as if those leased events were part of this
+   * claim. The caller must then publish them only after its earlier publish of the key has
+   * finished, and give them back unpublished when an earlier event of the key was not published.
+   * @default false
+   */
+  continueRuns?: boolean | undefined;
 }
 
 /** What a worker records for an event it holds. */

@@ -1,5 +1,5 @@
 import { type ClaimRequest, MAX_ATTEMPT_HISTORY } from '@dispatch/core';
-import { claimableSql, keyRunsOf } from './claim-sql.js';
+import { chosenSql, dueSql, keyRunsOf, notOwnLeaseSql, WINDOW_FACTOR } from './claim-sql.js';
 import { INSERT_CHUNK, type SqlDialect } from './dialect.js';
 import type { SqlRow } from './executor.js';
 import { INSERT_COLUMNS, insertValues } from './row-mapping.js';
@@ -94,8 +94,8 @@ export const mysql: SqlDialect = {
     );
   },
 
-  // No UPDATE ... RETURNING and no SKIP LOCKED in a subquery: lock the candidates, cut them to key
-  // runs, then lease, in one short READ COMMITTED transaction that commits before we return.
+  // No UPDATE ... RETURNING and no SKIP LOCKED in a subquery: choose, lock what is still due, cut
+  // to key runs, then lease, in one short READ COMMITTED transaction that commits before we return.
   claim(table: SqlTable, request: ClaimRequest): Promise<SqlRow[]> {
     const { t, now } = table;
     const backends = request.backends;
@@ -104,10 +104,25 @@ export const mysql: SqlDialect = {
     const lease = Math.ceil(request.leaseMs);
     return table.executor.transaction(
       async (trx) => {
+        const requested = filter ? (alias: string) => `${alias}.backend IN (${filter.sql})` : undefined;
+        const continuing = request.continueRuns === true;
+        const owner = continuing ? [request.owner] : [];
+        const chosen = await table.query(
+          chosenSql(t, now, requested, '?', '?', continuing ? { owner: '?' } : undefined),
+          [
+            ...(filter ? [...filter.params, ...filter.params] : []),
+            WINDOW_FACTOR * request.limit,
+            ...owner,
+            request.limit,
+          ],
+          trx,
+        );
+        if (chosen.length === 0) return [];
+        const seqList = list(chosen.map((row) => row.seq));
         const candidates = await table.query(
-          `SELECT e.*, ${now} AS now_ms FROM ${t} e WHERE ${claimableSql(t, now, filter ? (alias) => `${alias}.backend IN (${filter.sql})` : undefined)}
-ORDER BY e.seq LIMIT ? FOR UPDATE SKIP LOCKED`,
-          [...(filter ? [...filter.params, ...filter.params] : []), request.limit],
+          `SELECT e.*, ${now} AS now_ms FROM ${t} e WHERE e.seq IN (${seqList.sql}) AND e.status IN ${NON_FINAL} AND ${dueSql('e', now)}
+ORDER BY e.seq FOR UPDATE SKIP LOCKED`,
+          seqList.params,
           trx,
         );
         if (candidates.length === 0) return [];
@@ -119,8 +134,8 @@ ORDER BY e.seq LIMIT ? FOR UPDATE SKIP LOCKED`,
           const inList = list(keys);
           const last = Math.max(...candidates.map((row) => Number(row.seq)));
           const nonFinal = await table.query(
-            `SELECT seq, ordering_key FROM ${t} WHERE ordering_key IN (${inList.sql}) AND status IN ${NON_FINAL} AND seq <= ?`,
-            [...inList.params, last],
+            `SELECT o.seq, o.ordering_key FROM ${t} o WHERE o.ordering_key IN (${inList.sql}) AND o.status IN ${NON_FINAL} AND o.seq <= ?${continuing ? ` AND ${notOwnLeaseSql('o', now, '?')}` : ''}`,
+            [...inList.params, last, ...owner],
             trx,
           );
           rows = keyRunsOf(candidates, nonFinal);

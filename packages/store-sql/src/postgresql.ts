@@ -1,9 +1,9 @@
 import { type ClaimRequest, MAX_ATTEMPT_HISTORY, type NewEvent } from '@dispatch/core';
-import { claimableSql, keyRunsSql } from './claim-sql.js';
+import { chosenSql, dueSql, keyRunsSql, WINDOW_FACTOR } from './claim-sql.js';
 import { INSERT_CHUNK, type SqlDialect } from './dialect.js';
 import type { SqlRow } from './executor.js';
 import { INSERT_COLUMNS, insertValues } from './row-mapping.js';
-import { columnsSql, partialIndexesSql, type TableNames } from './schema.js';
+import { columnsSql, NON_FINAL, partialIndexesSql, type TableNames } from './schema.js';
 import type { SqlTable } from './sql-table.js';
 import { fnv1a, list, numberedPlaceholders } from './sql-text.js';
 
@@ -22,31 +22,42 @@ const NOW = '(floor(extract(epoch from statement_timestamp()) * 1000))::bigint';
  */
 const ASYNC_COMMIT_CTE = `no_flush AS (SELECT set_config('synchronous_commit', 'off', true))`;
 
-/** The claim: pick (SKIP LOCKED), cut to key runs, and lease, in one statement. */
+/**
+ * The claim in one statement: choose from the window, lock what is still due (SKIP LOCKED), cut to
+ * key runs, and lease.
+ */
 function claimSql(
   table: SqlTable,
   requested: ((alias: string) => string) | undefined,
-  limit: string,
-  owner: string,
-  lease: string,
+  [window, limit, owner, lease]: [string, string, string, string],
+  continuing: boolean,
 ): string {
   const { t, now } = table;
-  return `WITH ${ASYNC_COMMIT_CTE}, candidates AS (
-  SELECT e.seq, e.ordering_key FROM ${t} e WHERE ${claimableSql(t, now, requested)}
-  ORDER BY e.seq LIMIT ${limit} FOR UPDATE OF e SKIP LOCKED),
-picked AS (${keyRunsSql(t, 'candidates')})
+  // `?` placeholders stand for one value each, so the owner is written once per use.
+  const mine = continuing ? { owner, now } : undefined;
+  return `WITH ${ASYNC_COMMIT_CTE}, chosen AS (${chosenSql(t, now, requested, window, limit, mine)}),
+candidates AS (
+  SELECT e.seq, e.ordering_key FROM ${t} e
+  WHERE e.seq IN (SELECT seq FROM chosen) AND e.status IN ${NON_FINAL} AND ${dueSql('e', now)}
+  FOR UPDATE OF e SKIP LOCKED),
+picked AS (${keyRunsSql(t, 'candidates', mine)})
 UPDATE ${t} AS t SET status = 'processing', lease_owner = ${owner}, locked_until = ${now} + ${lease},
   attempts = t.attempts + 1, updated_at = ${now}
 FROM picked, no_flush WHERE t.seq = picked.seq RETURNING t.*`;
 }
 
-/** The prepared claim's text, built once per table and shape (with and without a backend filter). */
-function preparedClaimText(table: SqlTable, filtered: boolean): string {
-  const shape = filtered ? 'claim:filtered' : 'claim';
+/** The prepared claim's text, built once per table and shape (backend filter, continuing runs). */
+function preparedClaimText(table: SqlTable, filtered: boolean, continuing: boolean): string {
+  const shape = `claim:${filtered}:${continuing}`;
   let text = table.texts.get(shape);
   if (text === undefined) {
     const requested = filtered ? (alias: string) => `${alias}.backend = ANY($4::text[])` : undefined;
-    text = claimSql(table, requested, '$1', '$2', '$3::bigint');
+    text = claimSql(
+      table,
+      requested,
+      [`${WINDOW_FACTOR} * $1::integer`, '$1', '$2', '$3::bigint'],
+      continuing,
+    );
     table.texts.set(shape, text);
   }
   return text;
@@ -100,15 +111,20 @@ export const postgresql: SqlDialect = {
       lease,
       ...(filtered ? [[...(request.backends ?? [])]] : []),
     ];
-    const rows = await table.prepared(preparedClaimText(table, filtered), values);
+    const continuing = request.continueRuns === true;
+    const rows = await table.prepared(preparedClaimText(table, filtered, continuing), values);
     if (rows) return rows;
     const backends = request.backends;
     if (backends?.length === 0) return [];
     const inList = backends ? list(backends) : undefined;
     const requested = inList ? (alias: string) => `${alias}.backend IN (${inList.sql})` : undefined;
-    return table.query(claimSql(table, requested, '?', '?', '?'), [
+    const owner = continuing ? [request.owner] : [];
+    return table.query(claimSql(table, requested, ['?', '?', '?', '?'], continuing), [
       ...(inList ? [...inList.params, ...inList.params] : []),
+      WINDOW_FACTOR * request.limit,
+      ...owner,
       request.limit,
+      ...owner,
       request.owner,
       lease,
     ]);

@@ -1,5 +1,5 @@
 import { type ClaimRequest, MAX_ATTEMPT_HISTORY } from '@dispatch/core';
-import { claimableSql, keyRunsSql } from './claim-sql.js';
+import { chosenSql, keyRunsSql, WINDOW_FACTOR } from './claim-sql.js';
 import { INSERT_CHUNK, type SqlDialect } from './dialect.js';
 import type { SqlRow } from './executor.js';
 import { INSERT_COLUMNS, insertValues } from './row-mapping.js';
@@ -55,20 +55,24 @@ export const sqlite: SqlDialect = {
     const backends = request.backends;
     if (backends?.length === 0) return Promise.resolve([]);
     const filter = backends ? list(backends) : undefined;
+    const requested = filter ? (alias: string) => `${alias}.backend IN (${filter.sql})` : undefined;
+    const mine = request.continueRuns ? { owner: '?' } : undefined;
+    const owner = mine ? [request.owner] : [];
     // A single UPDATE takes SQLite's write lock before it reads, so two claimers (even in two
     // processes) serialize here; the key-run cut still drops rows behind a filtered-out one.
     return table.query(
       `UPDATE ${t} SET status = 'processing', lease_owner = ?, locked_until = ${now} + ?,
   attempts = attempts + 1, updated_at = ${now}
-WHERE seq IN (WITH candidates AS (
-    SELECT e.seq, e.ordering_key FROM ${t} e WHERE ${claimableSql(t, now, filter ? (alias) => `${alias}.backend IN (${filter.sql})` : undefined)}
-    ORDER BY e.seq LIMIT ?)
-  ${keyRunsSql(t, 'candidates')}) RETURNING *`,
+WHERE seq IN (WITH candidates AS (${chosenSql(t, now, requested, '?', '?', mine)})
+  ${keyRunsSql(t, 'candidates', mine && { ...mine, now })}) RETURNING *`,
       [
         request.owner,
         Math.ceil(request.leaseMs),
         ...(filter ? [...filter.params, ...filter.params] : []),
+        WINDOW_FACTOR * request.limit,
+        ...owner,
         request.limit,
+        ...owner,
       ],
     );
   },

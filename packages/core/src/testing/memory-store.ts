@@ -171,15 +171,17 @@ class MemoryStoreDriver implements StoreDriver {
     const now = this.#db.now();
     const rows = [...this.#db.rows.values()].sort((a, b) => (a.sequence ?? 0) - (b.sequence ?? 0));
     const isLeased = (row: Row) => row.status === 'processing' && (row.lockedUntil?.getTime() ?? 0) > now;
-    // A key with any event under a live lease is held whole, even if an earlier event of it came
-    // back (an operator requeued it): a key has at most one owner at a time.
+    // Leases of this owner that it may continue past (`continueRuns`).
+    const ours = (row: Row) => request.continueRuns === true && isLeased(row) && row.owner === request.owner;
+    // A key with any event under another live lease is held whole, even if an earlier event of it
+    // came back (an operator requeued it): a key has at most one owner at a time.
     const blockedKeys = new Set<string>(
-      rows.filter((row) => row.key !== null && isLeased(row)).map((row) => row.key as string),
+      rows.filter((row) => row.key !== null && isLeased(row) && !ours(row)).map((row) => row.key as string),
     );
     const claimed: Row[] = [];
     for (const row of rows) {
       if (claimed.length >= request.limit) break;
-      if (FINAL.has(row.status)) continue;
+      if (FINAL.has(row.status) || ours(row)) continue;
       const due =
         ((row.status === 'pending' || row.status === 'retry') && row.availableAt.getTime() <= now) ||
         (row.status === 'processing' && !isLeased(row));

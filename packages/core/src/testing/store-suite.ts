@@ -551,6 +551,31 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
         });
       });
 
+      it('lets an owner continue its own runs when asked, and no one else', async () => {
+        const store = await fresh();
+        const a = await seed(store, 5, { key: 'a' });
+        const loose = await seed(store, 1);
+        expect(ids(await store.claim({ owner: 'w1', limit: 2, leaseMs: LONG_LEASE }))).toEqual(
+          ids(a.slice(0, 2)),
+        );
+        // Without continueRuns the key is held, also for its owner; another owner never continues it.
+        expect(ids(await store.claim({ owner: 'w1', limit: 10, leaseMs: LONG_LEASE }))).toEqual(ids(loose));
+        const other = await store.claim({ owner: 'w2', limit: 10, leaseMs: LONG_LEASE, continueRuns: true });
+        expect(other).toEqual([]);
+        const next = await store.claim({ owner: 'w1', limit: 2, leaseMs: LONG_LEASE, continueRuns: true });
+        expect(ids(next)).toEqual(ids(a.slice(2, 4)));
+        // The first batch fails at its second event: its continuation is given back, and the key
+        // starts again from the failed event once it is due.
+        await store.record('w1', [
+          { id: a[0]!.id, status: 'published' },
+          { id: a[1]!.id, status: 'retry', delayMs: 0, error: 'transient' },
+          { id: a[2]!.id, status: 'released' },
+          { id: a[3]!.id, status: 'released' },
+        ]);
+        const again = await store.claim({ owner: 'w2', limit: 10, leaseMs: LONG_LEASE, continueRuns: true });
+        expect(ids(again)).toEqual(ids(a.slice(1)));
+      });
+
       it('a run racing a second worker', async () => {
         const store = await fresh();
         const hot: NewEvent[] = [];
