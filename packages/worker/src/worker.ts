@@ -16,7 +16,8 @@ import {
 import type { Meter, Tracer } from '@opentelemetry/api';
 import { BackendGate } from './backend-gate.js';
 import { retryDelay } from './backoff.js';
-import { type Final, inSequence, planBatch, settleRuns } from './key-runs.js';
+import { ClaimAhead } from './claim-ahead.js';
+import { type Final, inSequence, KEY_HELD, planBatch, settleRuns } from './key-runs.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { WorkerMetrics } from './metrics.js';
 import { runCleanup } from './retention.js';
@@ -134,6 +135,11 @@ export class Worker {
   #cleaning: Promise<void> | undefined;
   readonly #warnedBackends = new Set<string>();
   readonly #leases = new Set<LeaseKeeper>();
+  /**
+   * Keys with an event that a batch still being recorded did not publish: the continuation of the
+   * key claimed meanwhile (`continueRuns`) is given back, so nothing overtakes that event.
+   */
+  readonly #heldKeys = new Map<string, number>();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   #lastCycleAt: number | null = null;
 
@@ -311,16 +317,19 @@ export class Worker {
     // Batches finished so far: a claim made while one was in flight may have found its keys
     // leased, so it is empty for a reason that may have gone by the time it returns.
     let finished = 0;
-    const claim = () => ({ batch: this.#claim(), finishedBefore: finished });
+    const ahead = new ClaimAhead();
+    /** `keyed`: claimed ahead of a batch with keyed events, which `ahead` learns from. */
+    const claim = (keyed = false) => ({ batch: this.#claim(), finishedBefore: finished, keyed });
     let next: ReturnType<typeof claim> | undefined;
     let cycles = 0;
     const more = () => !this.#stopRequested && (maxIterations === 0 || cycles < maxIterations);
     const waitFor = (promises: Set<Promise<unknown>>) => this.#untilSettledOrStopped(promises);
 
     while (more()) {
-      const { batch: claiming, finishedBefore } = next ?? claim();
+      const { batch: claiming, finishedBefore, keyed: aheadOfKeyed } = next ?? claim();
       const batch = await claiming;
       next = undefined;
+      if (aheadOfKeyed) ahead.found(batch.events.length);
       cycles += 1;
       if (this.#stopRequested) {
         await this.#give(batch, 'shutdown');
@@ -346,16 +355,19 @@ export class Worker {
       });
       void publish.then(() => publishing.delete(publish));
       // A full batch means a backlog, and a batch with keys may have left the rest of a key's run
-      // due behind its leases: claim the next one while this one publishes.
-      const again = events.length >= batchSize || events.some((event) => event.key !== null);
-      if (again && more()) next = claim();
+      // due behind its leases: claim the next one while this one publishes, or, when claims made
+      // ahead of keyed batches have been finding nothing, as soon as this one is recorded.
+      const keyed = events.some((event) => event.key !== null);
+      const again = keyed ? ahead.afterKeyed() : events.length >= batchSize;
+      if (again && more()) next = claim(keyed);
       // At most CONCURRENCY batches publishing, and as many more being recorded.
       while ((publishing.size >= concurrency || inFlight.size >= 2 * concurrency) && !this.#stopRequested) {
         await waitFor(publishing.size >= concurrency ? publishing : inFlight);
       }
+      if (!again && keyed) await waitFor(inFlight);
       // Nothing more was due at claim time: sleep, unless an event was committed meanwhile (then
       // claim it at once, while this batch is still being recorded).
-      if (!again && more()) await this.#sleep();
+      else if (!again && more()) await this.#sleep();
     }
     if (next) await this.#give(await next.batch, 'shutdown');
     await this.#drain(inFlight);
@@ -439,6 +451,8 @@ export class Worker {
         limit: this.#settings.batchSize,
         leaseMs: this.#settings.leaseMs,
         backends,
+        // One batch publishes at a time, so a batch can go on with the runs of the one before it.
+        continueRuns: this.#settings.concurrency === 1,
       });
       if (this.#storeErrors > 0) {
         this.#logger.info({ failures: this.#storeErrors }, 'outbox store is reachable again');
@@ -481,6 +495,8 @@ export class Worker {
     const leases = batch.leases as LeaseKeeper;
     const started = performance.now();
     const report = emptyReport();
+    // Keys this batch holds in `#heldKeys` until it is recorded.
+    const held: string[] = [];
     report.claimed = events.length;
     this.metrics.batchSize(events.length);
     try {
@@ -505,6 +521,11 @@ export class Worker {
           `backend "${first.backend}" did not stop key "${first.key}" at its first failure: it wrote event ${first.publishedId} after event ${first.failedId} failed; recorded as published, ahead of the earlier event`,
         );
       }
+      for (const { event, outcome } of finals) {
+        if (event.key === null || outcome.status === 'published' || held.includes(event.key)) continue;
+        held.push(event.key);
+        this.#heldKeys.set(event.key, (this.#heldKeys.get(event.key) ?? 0) + 1);
+      }
       published();
 
       if (this.#abandoned) return report;
@@ -521,6 +542,11 @@ export class Worker {
       return report;
     } finally {
       published();
+      for (const key of held) {
+        const count = (this.#heldKeys.get(key) ?? 1) - 1;
+        if (count > 0) this.#heldKeys.set(key, count);
+        else this.#heldKeys.delete(key);
+      }
       this.#stopLeases(leases);
       this.#logger.debug(
         { ...report, ms: Math.round(performance.now() - started) },
@@ -535,6 +561,9 @@ export class Worker {
       // The previous holder crashed or stalled mid-publish and that attempt was the last one.
       const error = `out of attempts: attempt ${event.attempts - 1} of ${event.maxRetries + 1} never finished (lease expired)`;
       return { event, outcome: { id: event.id, status: 'failed', error }, reason: 'exhausted' };
+    }
+    if (event.key !== null && this.#heldKeys.has(event.key)) {
+      return { event, outcome: { id: event.id, status: 'released', reason: KEY_HELD } };
     }
     const gate = this.#gates.get(event.backend);
     if (!gate) {

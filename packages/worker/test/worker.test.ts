@@ -567,6 +567,46 @@ describe('ordering keys', () => {
     },
   );
 
+  it('gives back the continuation of a key claimed ahead when the batch before it failed on that key', async () => {
+    vi.useRealTimers();
+    const h = await harness({ OUTBOX_WORKER: { BATCH_SIZE: 10, SLEEP_TIME: 0.1, RETRY_BASE_DELAY: 0.05 } });
+    const ids = (await h.publish(40, { key: 'k' })) as string[];
+    // Events 15-20 (the second batch, from its fifth on) fail once, as a backend that stops a key
+    // at its first failure reports them; the third batch, claimed ahead as the continuation of the
+    // key while the second publishes, must not go out before them.
+    const failing = new Set(ids.slice(14, 20));
+    h.broker.failNext(failing.size, { match: (event) => failing.has(event.id) });
+    const claims: { limit: number; continueRuns: boolean | undefined; got: number }[] = [];
+    const dispatch = {
+      ...h.dispatch,
+      store: {
+        ...h.dispatch.store,
+        claim: async (request: ClaimRequest) => {
+          const got = await h.dispatch.store.claim(request);
+          claims.push({ limit: request.limit, continueRuns: request.continueRuns, got: got.length });
+          return got;
+        },
+      },
+    };
+    const worker = new Worker(dispatch, {
+      cleanup: false,
+      wakeUps: false,
+      statsInterval: 0,
+      random: () => 0.5,
+    });
+    const running = worker.run();
+    await h.broker.waitForCount(40, { stream: 'default', timeoutMs: 4 * SECOND });
+    await worker.stop();
+    await running;
+    expect(claims[0]?.continueRuns).toBe(true);
+    // A claim made while the key was held by this worker came back with its continuation.
+    expect(claims.slice(0, 3).map((claim) => claim.got)).toEqual([10, 10, 10]);
+    expect(streamIds(h)).toEqual(ids);
+    expect(h.statuses()).toEqual({ published: 40 });
+    // Only the first failure of the run used an attempt; the rest of it was given back unused.
+    for (const id of ids) expect(h.row(id).attempts).toBe(id === ids[14] ? 2 : 1);
+  });
+
   it("stops a key's run at a retryable failure: the rest is released unused and follows the retry in order", async () => {
     const h = await harness();
     const ids = await h.publish(5, { key: 'k' });
