@@ -40,7 +40,10 @@ const fmt = (n) =>
     ? ''
     : Math.abs(n) >= 100
       ? Math.round(n).toLocaleString('en-US')
-      : Number(n.toFixed(n >= 10 ? 1 : 2)).toString();
+      : n !== 0 && Math.abs(n) < 0.01
+        ? // Two significant digits, so a tiny ratio (a drain crawling) does not read as 0.
+          Number(n.toPrecision(2)).toString()
+        : Number(n.toFixed(n >= 10 ? 1 : 2)).toString();
 
 /** @param {BenchRow[]} rows */
 export function markdownTable(rows) {

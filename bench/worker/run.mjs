@@ -31,10 +31,21 @@ const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
 const WARMUP_SECONDS = Number(process.env.BENCH_LATENCY_WARMUP_SECONDS ?? 2);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-// 'worker': time the worker's drains alone (profiling); 'latency': only the latency with wake-ups.
+// Unset: the worker's own default, for every drain of the run alike.
+const SLEEP_TIME =
+  process.env.BENCH_SLEEP_TIME === undefined ? undefined : Number(process.env.BENCH_SLEEP_TIME);
+const KEYED_EVENTS = Number(process.env.BENCH_KEYED_EVENTS ?? 20_000);
+const KEYED_BACKLOG = Number(process.env.BENCH_KEYED_BACKLOG ?? 10_000);
+const KEYED_ROUNDS = Number(process.env.BENCH_KEYED_ROUNDS ?? ROUNDS);
+// A keyed drain slower than this is reported as not finished (with its rate so far), not waited for.
+const KEYED_TIMEOUT_SECONDS = Number(process.env.BENCH_KEYED_TIMEOUT ?? 60);
+// 'worker': time the worker's drains alone (profiling); 'latency': only the latency with wake-ups;
+// 'keyed': only the drains with ordering keys and their unkeyed references.
 const ONLY = process.env.BENCH_ONLY;
 const PG = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' };
 const TABLE = process.env.BENCH_TABLE ?? `bench_worker_${randomUUID().replaceAll('-', '').slice(0, 10)}`;
+/** Every table this run created, dropped at the end. */
+const tables = [TABLE];
 const STREAM = 'bench';
 const NOW = '(floor(extract(epoch from statement_timestamp()) * 1000))::bigint';
 
@@ -67,18 +78,21 @@ function settingsFor(redisPort, worker = {}) {
         },
       },
     },
-    OUTBOX_WORKER: { BATCH_SIZE: worker.batchSize ?? 100 },
+    OUTBOX_WORKER: {
+      BATCH_SIZE: worker.batchSize ?? 100,
+      ...(SLEEP_TIME === undefined ? {} : { SLEEP_TIME }),
+    },
     OUTBOX_RETENTION: { CLEANUP_PUBLISHED: false },
     LOGGING: { LEVEL: 'warn' },
   };
 }
 
-async function openDispatch(orm, redisPort, worker = {}) {
+async function openDispatch(orm, redisPort, worker = {}, table = TABLE) {
   const settings = settingsFor(redisPort, worker);
   settings.OUTBOX_PUBLISHERS.default.BACKEND = redisStreamBackend;
   return createDispatch({
     ...settings,
-    OUTBOX_STORE: { BACKEND: mikroOrmStore, OPTIONS: { orm, tableName: TABLE } },
+    OUTBOX_STORE: { BACKEND: mikroOrmStore, OPTIONS: { orm, tableName: table } },
   });
 }
 
@@ -93,12 +107,12 @@ function workerConfigFile(dir, redisPort) {
 }
 
 /** Every row back to a due `pending`, the stream emptied, the table vacuumed: the same start for each contender. */
-async function reset(pool, redis) {
+async function reset(pool, redis, table = TABLE) {
   await pool.query(
-    `UPDATE "${TABLE}" SET status = 'pending', attempts = 0, lease_owner = NULL, locked_until = NULL,
+    `UPDATE "${table}" SET status = 'pending', attempts = 0, lease_owner = NULL, locked_until = NULL,
        published_at = NULL, last_error = NULL, available_at = ${NOW} - 1000, updated_at = ${NOW}`,
   );
-  await pool.query(`VACUUM ANALYZE "${TABLE}"`);
+  await pool.query(`VACUUM ANALYZE "${table}"`);
   await redis.client.del(STREAM);
 }
 
@@ -108,9 +122,80 @@ async function clear(pool) {
   await pool.query(`VACUUM ANALYZE "${TABLE}"`);
 }
 
-async function publishedCount(pool) {
-  const { rows } = await pool.query(`SELECT count(*)::int AS n FROM "${TABLE}" WHERE status = 'published'`);
+async function publishedCount(pool, table = TABLE) {
+  const { rows } = await pool.query(`SELECT count(*)::int AS n FROM "${table}" WHERE status = 'published'`);
   return rows[0].n;
+}
+
+/**
+ * Write `count` events through the store's own insert, 1,000 per call; `keyOf(n)` is the ordering
+ * key of the n-th (null: none). Returns each event's id and key, in write order.
+ */
+async function fill(dispatch, count, keyOf = () => null) {
+  const written = [];
+  for (let start = 0; start < count; start += 1000) {
+    const inputs = Array.from({ length: Math.min(1000, count - start) }, (_, i) => ({
+      eventType: 'bench.event',
+      source: 'bench',
+      subject: `order/${start + i}`,
+      key: keyOf(start + i),
+      data: { orderId: start + i, customer: 'c-1234', total: 99.95, items: [{ sku: 'A-1', qty: 2 }] },
+    }));
+    const events = await dispatch.publisher.publishEvents(inputs);
+    written.push(...events.map((event, i) => ({ id: event.id, key: inputs[i].key })));
+  }
+  return written;
+}
+
+/**
+ * Read the stream back and hold it against `written`: every entry one of its events, none twice,
+ * carrying its key, and each key's entries exactly its events in write order from the first (a
+ * drain cut short may stop anywhere, but never skip ahead within a key). With `complete`, every
+ * event must be there. Throws on any breach: a fast drain that misorders or loses events is no result.
+ */
+async function checkStream(redis, written, complete) {
+  const byId = new Map(); // id -> its key and its place among the key's events
+  const perKey = new Map(); // key -> how many of its events there are, and the place due next
+  for (const event of written) {
+    const run = event.key === null ? null : (perKey.get(event.key) ?? { count: 0, next: 0 });
+    if (run) perKey.set(event.key, run);
+    byId.set(event.id, { key: event.key, at: run ? run.count++ : null });
+  }
+  const seen = new Set();
+  const problems = [];
+  let start = '-';
+  for (;;) {
+    const page = await redis.client.xrange(STREAM, start, '+', 'COUNT', 1000);
+    for (const [entry, flat] of page) {
+      const fields = {};
+      for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]] = flat[i + 1];
+      const id = fields.event_id;
+      const key = fields.key ?? null;
+      const event = byId.get(id);
+      if (!event) problems.push(`entry ${entry}: event ${id} was never written`);
+      else if (seen.has(id)) problems.push(`entry ${entry}: event ${id} appended twice`);
+      else if (key !== event.key) problems.push(`entry ${entry}: key ${key}, written with ${event.key}`);
+      else if (key !== null) {
+        const run = perKey.get(key);
+        if (event.at > run.next) {
+          problems.push(`key ${key}: its event #${event.at + 1} at entry ${entry}, before #${run.next + 1}`);
+        } else if (event.at < run.next) {
+          problems.push(`key ${key}: its event #${event.at + 1} at entry ${entry}, after #${run.next}`);
+        }
+        run.next = Math.max(run.next, event.at + 1);
+      }
+      seen.add(id);
+    }
+    if (page.length < 1000) break;
+    start = `(${page[page.length - 1][0]}`;
+  }
+  if (complete && seen.size < written.length) {
+    problems.push(`${written.length - seen.size} of ${written.length} events are not in the stream`);
+  }
+  if (problems.length > 0) {
+    throw new Error(`stream check failed (${problems.length}):\n  ${problems.slice(0, 20).join('\n  ')}`);
+  }
+  return seen.size;
 }
 
 /** The stream entry of a row, built by hand: `data` is already JSON text, so it is spliced in. */
@@ -190,30 +275,40 @@ async function timeDrain(pool, work) {
   return EVENTS / seconds;
 }
 
-async function workerDrain(orm, redis, batchSize, idempotent = false) {
-  const dispatch = await openDispatch(orm, redis.port, { batchSize, idempotent });
+/**
+ * One worker in this process drains `table` of its `events`; the clock stops when its metrics count
+ * every one published, or after `timeoutSeconds` (then `rate` is what it published so far).
+ */
+async function workerDrain(
+  orm,
+  redis,
+  batchSize,
+  { idempotent = false, events = EVENTS, table = TABLE, timeoutSeconds = Number.POSITIVE_INFINITY } = {},
+) {
+  const dispatch = await openDispatch(orm, redis.port, { batchSize, idempotent }, table);
   const worker = new Worker(dispatch, { cleanup: false, statsInterval: 0 });
   // Connect outside the timing, as a long-running worker would be.
   await dispatch.store.stats();
   await dispatch.backends.get('default').health();
   const started = performance.now();
+  const deadline = started + timeoutSeconds * 1000;
   const running = worker.run();
-  while (
+  const published = () =>
     worker.metrics.value('dispatch_events_published_total', {
       backend: 'default',
       event_type: 'bench.event',
-    }) < EVENTS
-  ) {
-    await sleep(5);
-  }
+    });
+  while (published() < events && performance.now() < deadline) await sleep(5);
   const seconds = (performance.now() - started) / 1000;
+  const count = Math.min(events, published());
   await worker.stop();
   await running;
   await dispatch.close();
-  return EVENTS / seconds;
+  return { rate: count / seconds, seconds, published: count, finished: count >= events };
 }
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const median = (values, by = (value) => value) =>
+  [...values].sort((a, b) => by(a) - by(b))[Math.floor(values.length / 2)];
 
 function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -358,6 +453,125 @@ async function idleCpu(orm, redis) {
   return ((used.user + used.system) / 1000 / wall) * 100;
 }
 
+/** The keyed drains' backlogs: the same events without a key, spread round-robin over 100 keys, on one key. */
+const SHAPES = [
+  { name: 'no key', suffix: 'k0', keyOf: () => null },
+  { name: '100 keys', suffix: 'k100', keyOf: (n) => `customer-${n % 100}`, target: 0.9 },
+  { name: '1 key', suffix: 'k1', keyOf: () => 'customer-0', target: 0.5 },
+];
+/** The worker's default BATCH_SIZE, for the one-key backlog. */
+const BACKLOG_BATCH = 100;
+
+/** A table of its own, migrated and filled with `count` events keyed by `keyOf`. */
+async function filledTable(orm, redis, suffix, count, keyOf) {
+  const table = `${TABLE}_${suffix}`;
+  tables.push(table);
+  const setup = await openDispatch(orm, redis.port, {}, table);
+  await setup.store.migrate();
+  const started = performance.now();
+  const written = await fill(setup, count, keyOf);
+  await setup.close();
+  console.log(
+    `filled ${count} events in ${((performance.now() - started) / 1000).toFixed(1)} s (table ${table})`,
+  );
+  return { table, written };
+}
+
+/** Reset `table`, drain it with one worker (at most KEYED_TIMEOUT_SECONDS), check the stream against it. */
+async function checkedDrain(orm, pool, redis, batch, { table, written }) {
+  await reset(pool, redis, table);
+  const drain = await workerDrain(orm, redis, batch, {
+    events: written.length,
+    table,
+    timeoutSeconds: KEYED_TIMEOUT_SECONDS,
+  });
+  await checkStream(redis, written, drain.finished);
+  if (drain.finished) {
+    const published = await publishedCount(pool, table);
+    if (published !== written.length) {
+      throw new Error(
+        `${table}: ${written.length - published} events not recorded as published after the drain`,
+      );
+    }
+  }
+  return drain;
+}
+
+const unfinished = (drain, of) =>
+  drain.finished
+    ? ''
+    : ` (did not finish in ${KEYED_TIMEOUT_SECONDS} s: ${drain.published.toLocaleString('en-US')} of ${of.toLocaleString('en-US')} published)`;
+
+/**
+ * Drains with ordering keys, each next to the drain of the same events without keys, with the same
+ * worker settings, in the same run: 100 keys and 1 key at every batch size, then the time one
+ * worker takes through a one-key backlog. Rounds alternate the three backlogs.
+ */
+async function keyedDrains(orm, pool, redis) {
+  const backlogs = [];
+  for (const shape of SHAPES) {
+    backlogs.push({ ...shape, ...(await filledTable(orm, redis, shape.suffix, KEYED_EVENTS, shape.keyOf)) });
+  }
+  const suite = 'worker';
+  const drained = `${KEYED_EVENTS.toLocaleString('en-US')}-event drain, PostgreSQL to Redis`;
+  const rows = [];
+  for (const batch of BATCHES) {
+    const runs = backlogs.map(() => []);
+    for (let round = 0; round < KEYED_ROUNDS; round += 1) {
+      for (const [i, backlog] of backlogs.entries()) {
+        // A drain that ran out of time would only do so again.
+        if (runs[i].some((drain) => !drain.finished)) continue;
+        runs[i].push(await checkedDrain(orm, pool, redis, batch, backlog));
+      }
+    }
+    const [reference, ...keyed] = runs.map((drains) => median(drains, (drain) => drain.rate));
+    console.log(
+      `batch ${batch}: ${backlogs
+        .map((backlog, i) => {
+          const drain = i === 0 ? reference : keyed[i - 1];
+          return `${backlog.name} ${drain.rate.toFixed(0)}/s${unfinished(drain, KEYED_EVENTS)}`;
+        })
+        .join(', ')}`,
+    );
+    keyed.forEach((drain, i) => {
+      const { name, target } = backlogs[i + 1];
+      const ratio = drain.rate / reference.rate;
+      rows.push({
+        suite,
+        name: `${drained}, batch ${batch}, ${name}${unfinished(drain, KEYED_EVENTS)}`,
+        value: drain.rate,
+        unit: 'events/s',
+        reference: `the same drain without keys${unfinished(reference, KEYED_EVENTS)}`,
+        referenceValue: reference.rate,
+        ratio,
+        target: `>= ${target}x`,
+        pass: drain.finished && reference.finished && ratio >= target,
+      });
+    });
+  }
+
+  const oneKey = await filledTable(orm, redis, 'backlog1', KEYED_BACKLOG, () => 'customer-0');
+  const noKey = await filledTable(orm, redis, 'backlog0', KEYED_BACKLOG, () => null);
+  const backlog = await checkedDrain(orm, pool, redis, BACKLOG_BATCH, oneKey);
+  const reference = await checkedDrain(orm, pool, redis, BACKLOG_BATCH, noKey);
+  console.log(
+    `${KEYED_BACKLOG}-event backlog on 1 key, batch ${BACKLOG_BATCH}: ${backlog.seconds.toFixed(2)} s${unfinished(backlog, KEYED_BACKLOG)} ` +
+      `(without a key ${reference.seconds.toFixed(2)} s)`,
+  );
+  rows.push({
+    suite,
+    name: `${KEYED_BACKLOG.toLocaleString('en-US')}-event backlog on 1 key, one worker, batch ${BACKLOG_BATCH}${unfinished(backlog, KEYED_BACKLOG)}`,
+    value: backlog.seconds,
+    unit: 's',
+    reference: `the same backlog without a key${unfinished(reference, KEYED_BACKLOG)}`,
+    referenceValue: reference.seconds,
+    ratio: backlog.seconds / reference.seconds,
+    target: '< 10 s',
+    pass: backlog.finished && backlog.seconds < 10,
+  });
+  record(rows);
+}
+
 async function main() {
   const redis = await startRedis(Redis);
   const orm = await openOrm();
@@ -371,18 +585,13 @@ async function main() {
       console.log(`latency at ${RATE}/s with wake-ups: p50 ${p50} ms, p99 ${p99} ms (${count} events)`);
       return;
     }
-    const fillStarted = performance.now();
-    for (let start = 0; start < EVENTS; start += 1000) {
-      const count = Math.min(1000, EVENTS - start);
-      await setup.publisher.publishEvents(
-        Array.from({ length: count }, (_, i) => ({
-          eventType: 'bench.event',
-          source: 'bench',
-          subject: `order/${start + i}`,
-          data: { orderId: start + i, customer: 'c-1234', total: 99.95, items: [{ sku: 'A-1', qty: 2 }] },
-        })),
-      );
+    if (ONLY === 'keyed') {
+      await setup.close();
+      await keyedDrains(orm, pool, redis);
+      return;
     }
+    const fillStarted = performance.now();
+    await fill(setup, EVENTS);
     await setup.close();
     console.log(
       `filled ${EVENTS} events in ${((performance.now() - fillStarted) / 1000).toFixed(1)} s (table ${TABLE})`,
@@ -393,7 +602,7 @@ async function main() {
       const reference = referenceLoop(pool, redis, batch);
       if (ONLY === 'worker') {
         await reset(pool, redis);
-        console.log(`batch ${batch}: worker ${(await workerDrain(orm, redis, batch)).toFixed(0)}/s`);
+        console.log(`batch ${batch}: worker ${(await workerDrain(orm, redis, batch)).rate.toFixed(0)}/s`);
         continue;
       }
       const runs = { sequential: [], overlapped: [], worker: [], idempotent: [] };
@@ -403,9 +612,9 @@ async function main() {
         await reset(pool, redis);
         runs.overlapped.push(await timeDrain(pool, () => reference.overlapped()));
         await reset(pool, redis);
-        runs.worker.push(await workerDrain(orm, redis, batch));
+        runs.worker.push((await workerDrain(orm, redis, batch)).rate);
         await reset(pool, redis);
-        runs.idempotent.push(await workerDrain(orm, redis, batch, true));
+        runs.idempotent.push((await workerDrain(orm, redis, batch, { idempotent: true })).rate);
       }
       const sequential = median(runs.sequential);
       const overlapped = median(runs.overlapped);
@@ -501,8 +710,10 @@ async function main() {
       },
       { suite, name: 'idle worker CPU', value: cpu, unit: '% of a core', target: '< 2%', pass: cpu < 2 },
     ]);
+    await clear(pool);
+    await keyedDrains(orm, pool, redis);
   } finally {
-    await pool.query(`DROP TABLE IF EXISTS "${TABLE}"`).catch(() => {});
+    for (const table of tables) await pool.query(`DROP TABLE IF EXISTS "${table}"`).catch(() => {});
     await pool.end();
     await orm.close(true);
     await redis.stop();

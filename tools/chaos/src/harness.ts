@@ -153,13 +153,16 @@ export async function runChaos(options: ChaosOptions, signal: AbortSignal): Prom
       pgUrl,
       names,
       rate: options.rate,
+      keys: options.keys,
       runDir,
       timeline,
     });
     teardown.add('producers', () => producers.stop());
     lastResort.add(() => producers.killNow());
     producers.start();
-    timeline.note(`${options.workers} workers and ${options.producers} producers started`);
+    timeline.note(
+      `${options.workers} workers and ${options.producers} producers started (keyed events on ${options.keys === 1 ? 'one hot key' : `${options.keys} keys`})`,
+    );
 
     // ---- chaos ---------------------------------------------------------------------------------
     const schedule = buildSchedule({
@@ -252,6 +255,7 @@ export async function runChaos(options: ChaosOptions, signal: AbortSignal): Prom
         workers: options.workers,
         producers: options.producers,
         rate: options.rate,
+        keys: options.keys,
         leaseTime: options.leaseTime,
         redisLatency: options.redisLatency,
         redisClient: options.redisClient,

@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_KEY_COUNT } from './run-names.js';
 
 export interface ChaosOptions {
   /** Seconds of producing under chaos (drain and check come after). */
@@ -8,6 +9,8 @@ export interface ChaosOptions {
   producers: number;
   /** Transactions per second per producer. */
   rate: number;
+  /** Ordering keys the keyed events (about half) share; 1 with `--hot-key`. */
+  keys: number;
   /** `OUTBOX_WORKER.LEASE_TIME` of the workers, in seconds. */
   leaseTime: number;
   /** The Redis client library the workers' backend uses. */
@@ -50,6 +53,12 @@ export function parseOptions(argv: readonly string[]): ChaosOptions {
     .option('--workers <n>', 'dispatch worker processes', number(1, true), 3)
     .option('--producers <n>', 'producer processes', number(1, true), 2)
     .option('--rate <n>', 'transactions per second per producer', number(1, false), 30)
+    .option('--keys <n>', 'ordering keys the keyed events share', number(1, true), DEFAULT_KEY_COUNT)
+    .addOption(
+      new Option('--hot-key', 'every keyed event on one ordering key (the same as --keys 1)').conflicts(
+        'keys',
+      ),
+    )
     .option('--lease-time <seconds>', 'OUTBOX_WORKER.LEASE_TIME of the workers', number(1, false), 3)
     .addOption(
       new Option('--redis-client <name>', "the workers' Redis client library")
@@ -80,6 +89,7 @@ export function parseOptions(argv: readonly string[]): ChaosOptions {
     workers: opts.workers as number,
     producers: opts.producers as number,
     rate: opts.rate as number,
+    keys: opts.hotKey ? 1 : (opts.keys as number),
     leaseTime: opts.leaseTime as number,
     redisLatency: opts.redisLatency as number,
     redisClient: opts.redisClient as 'ioredis' | 'node-redis',

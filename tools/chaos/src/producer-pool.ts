@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { deriveSeed } from './prng.js';
 import { isRunning, stopChild } from './processes.js';
 import type { ProducerSpec, ProducerSummary } from './producer.js';
-import type { RunNames } from './run-names.js';
+import { orderingKeys, type RunNames } from './run-names.js';
 import type { Timeline } from './timeline.js';
 
 const PRODUCER = fileURLToPath(new URL('./producer.ts', import.meta.url));
@@ -23,6 +23,8 @@ export interface ProducerOptions {
   pgUrl: string;
   names: RunNames;
   rate: number;
+  /** How many ordering keys the keyed events share. */
+  keys: number;
   runDir: string;
   timeline: Timeline;
 }
@@ -44,6 +46,7 @@ export class ProducerPool {
         rate: this.options.rate,
         rollbackShare: 0.1,
         keyedShare: 0.5,
+        keys: orderingKeys(this.options.keys),
         rolledBackFile: join(this.options.runDir, `rolled-back-${index}.txt`),
       };
       const log = openSync(join(this.options.runDir, `producer-${index}.log`), 'a');

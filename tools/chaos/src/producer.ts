@@ -5,7 +5,7 @@ import { mikroOrmStore } from '@dispatch/orm-mikro';
 import { EntitySchema, MikroORM } from '@mikro-orm/core';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { Prng } from './prng.js';
-import { EVENT_TYPES, eventTypeOfKey, ORDERING_KEYS, type RunNames } from './run-names.js';
+import { EVENT_TYPES, eventTypeOfKey, type RunNames } from './run-names.js';
 
 /** What the harness hands a producer process (as JSON in CHAOS_PRODUCER). */
 export interface ProducerSpec {
@@ -17,6 +17,8 @@ export interface ProducerSpec {
   rate: number;
   rollbackShare: number;
   keyedShare: number;
+  /** The ordering keys a keyed event picks from (one: every keyed event on the same key). */
+  keys: string[];
   /** Ids of events whose transaction was rolled back on purpose, one per line. */
   rolledBackFile: string;
 }
@@ -109,7 +111,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => (s
  * let two writers of a key interleave would show up as an order violation.
  */
 async function transaction(n: number): Promise<void> {
-  const key = prng.chance(spec!.keyedShare) ? prng.pick(ORDERING_KEYS) : null;
+  const key = prng.chance(spec!.keyedShare) ? prng.pick(spec!.keys) : null;
   const eventType = key ? eventTypeOfKey(key) : prng.pick(EVENT_TYPES);
   const count = prng.chance(0.25) ? prng.int(2, 4) : 1;
   const rollback = prng.chance(spec!.rollbackShare);

@@ -8,7 +8,7 @@ export function formatReport(result: ChaosResult): string {
   const lines: string[] = [];
   lines.push('');
   lines.push(
-    `Dispatch chaos run ${result.runId}: seed ${result.seed}, ${result.options.duration} s, ${result.options.workers} workers, ${result.options.producers} producers, lease ${result.options.leaseTime} s, idempotent append ${result.options.idempotent ? 'on' : 'off'}, ${result.options.redisClient}, Redis replies +${result.options.redisLatency} ms`,
+    `Dispatch chaos run ${result.runId}: seed ${result.seed}, ${result.options.duration} s, ${result.options.workers} workers, ${result.options.producers} producers, ${result.options.keys === 1 ? 'one hot ordering key' : `${result.options.keys} ordering keys`}, lease ${result.options.leaseTime} s, idempotent append ${result.options.idempotent ? 'on' : 'off'}, ${result.options.redisClient}, Redis replies +${result.options.redisLatency} ms`,
   );
   lines.push(
     `chaos: ${result.chaos['kill-worker']} worker kills (${result.hits['kill-worker']} mid-batch), ${result.chaos['pause-worker']} worker pauses (${result.hits['pause-worker']} mid-batch), ${result.chaos['cut-redis-connections']} Redis connection cuts (${result.hits['cut-redis-connections']} mid-batch), ${result.chaos['restart-redis']} Redis restarts, ${result.chaos['restart-postgres']} PostgreSQL restarts; ` +

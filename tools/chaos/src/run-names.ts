@@ -1,15 +1,20 @@
 /** Event types; each is a stream of its own (`<stream prefix><event type>`). */
 export const EVENT_TYPES = ['order.created', 'payment.captured', 'shipment.sent'] as const;
 
-/** The small set of ordering keys. */
-export const ORDERING_KEYS = Array.from({ length: 8 }, (_, i) => `customer-${i + 1}`);
+/** How many ordering keys the keyed events share unless `--keys` or `--hot-key` says otherwise. */
+export const DEFAULT_KEY_COUNT = 8;
+
+/** The small set of ordering keys: `customer-1` to `customer-<count>`. */
+export function orderingKeys(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `customer-${i + 1}`);
+}
 
 /**
  * A key always goes with one event type, so all of a key's events land in one stream and their
  * order there is the order a consumer sees (entry ids of two streams cannot be compared).
  */
 export function eventTypeOfKey(key: string): string {
-  const index = ORDERING_KEYS.indexOf(key);
+  const index = Number(/^customer-(\d+)$/.exec(key)?.[1] ?? 1) - 1;
   return EVENT_TYPES[Math.max(0, index) % EVENT_TYPES.length] as string;
 }
 
