@@ -21,7 +21,7 @@ export interface PublishEventInput {
   subject?: string | null | undefined;
   /** Publisher name in `OUTBOX_PUBLISHERS`. @default 'default', or the only publisher */
   backend?: string | undefined;
-  /** Ordering key: events with the same key are published one at a time, in commit order. */
+  /** Ordering key: events with the same key are published in commit order, by one worker at a time. */
   key?: string | null | undefined;
   /** Not published before this time. */
   scheduledAt?: Date | null | undefined;

@@ -44,7 +44,7 @@ export interface EventContent {
   dataContentType: string;
   dataSchema: string | null;
   data: JsonValue | null;
-  /** Ordering key: events sharing a key are published one at a time, in commit order. */
+  /** Ordering key: events sharing a key are published in commit order, by one worker at a time. */
   key: string | null;
   /** CloudEvents extension attributes (lower-case names), carried inside the CloudEvent. */
   extensions: Record<string, ScalarValue>;

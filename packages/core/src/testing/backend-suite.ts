@@ -11,8 +11,8 @@ export interface BackendCapabilities {
   /** Publishing the same event id again does not create a second message. */
   idempotent?: boolean | undefined;
   /**
-   * Messages of one batch are stored in the order given. Per-key order never depends on this (a
-   * batch holds at most one event per key), but streams keep it and consumers may rely on it.
+   * Messages of one batch are stored in the order given. Per-key order depends on it: a batch
+   * holds runs of a key's events in sequence order. A backend without it must not be given keys.
    * @default true
    */
   preservesBatchOrder?: boolean | undefined;
