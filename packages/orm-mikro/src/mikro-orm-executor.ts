@@ -2,6 +2,7 @@ import { InvalidArgumentError, type Logger } from '@dispatch/core';
 import {
   type CallerTransaction,
   type ListenRequest,
+  listenWithPgClient,
   questionPlaceholders,
   type SqlDialectName,
   type SqlExecutor,
@@ -105,23 +106,6 @@ export class MikroOrmExecutor implements SqlExecutor {
 
   async listen(request: ListenRequest): Promise<{ close(): Promise<void> }> {
     const { Client, settings } = await pgClientClass(this.#connection());
-    const client = new Client(settings);
-    await client.connect();
-    const close = async () => {
-      client.removeAllListeners();
-      await client.end().catch(() => {});
-    };
-    client.on('notification', (message) => {
-      if (message.channel === request.channel) request.onNotify();
-    });
-    client.on('error', (error) => request.onLost(error));
-    client.on('end', () => request.onLost());
-    try {
-      await client.query(request.sql);
-    } catch (error) {
-      await close();
-      throw error;
-    }
-    return { close };
+    return listenWithPgClient(new Client(settings), request);
   }
 }

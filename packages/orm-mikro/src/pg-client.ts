@@ -1,4 +1,4 @@
-import type { SqlRow } from '@dispatch/store-sql';
+import type { PgListenClient, SqlRow } from '@dispatch/store-sql';
 import type { ConnectionLike } from './orm-types.js';
 
 interface PgQueryable {
@@ -15,16 +15,7 @@ interface KnexPool {
   };
 }
 
-interface PgClient {
-  connect(): Promise<void>;
-  query(sql: string): Promise<unknown>;
-  end(): Promise<void>;
-  on(event: 'notification', listener: (message: { channel: string }) => void): unknown;
-  on(event: 'error' | 'end', listener: (error?: Error) => void): unknown;
-  removeAllListeners(): unknown;
-}
-
-type PgClientClass = new (settings: unknown) => PgClient;
+type PgClientClass = new (settings: unknown) => PgListenClient;
 
 interface PgPoolLike extends Partial<PgQueryable> {
   Client?: PgClientClass;

@@ -1,5 +1,52 @@
 import { NON_FINAL } from './schema.js';
 
+/**
+ * The values of one claim statement. Each member renders its placeholder where it is written: a
+ * fixed `$n` in a prepared text, or `?` that binds the value in textual order (see `Bindings`).
+ */
+export interface ClaimValues {
+  owner: () => string;
+  limit: () => string;
+  /** How many rows the claim looks at (`WINDOW_FACTOR` × limit). */
+  window: () => string;
+  lease: () => string;
+  /** The publisher condition on a row alias; undefined: every publisher. */
+  requested?: ((alias: string) => string) | undefined;
+  /** `continueRuns`: the owner's own leases do not hold its keys back. */
+  continuing: boolean;
+}
+
+/** `?` placeholders whose values are collected in the order the statement is written. */
+export class Bindings {
+  readonly params: unknown[] = [];
+
+  bind(value: unknown): string {
+    this.params.push(value);
+    return '?';
+  }
+
+  /** The `?` values of a claim request (no prepared text). */
+  claim(request: {
+    owner: string;
+    limit: number;
+    leaseMs: number;
+    backends?: readonly string[] | undefined;
+    continueRuns?: boolean | undefined;
+  }): ClaimValues {
+    const backends = request.backends;
+    return {
+      owner: () => this.bind(request.owner),
+      limit: () => this.bind(request.limit),
+      window: () => this.bind(WINDOW_FACTOR * request.limit),
+      lease: () => this.bind(Math.ceil(request.leaseMs)),
+      requested: backends
+        ? (alias) => `${alias}.backend IN (${backends.map((name) => this.bind(name)).join(', ')})`
+        : undefined,
+      continuing: request.continueRuns === true,
+    };
+  }
+}
+
 /** A row alias's "may be claimed now": pending/retry that is due, or processing with an expired lease. */
 export function dueSql(alias: string, now: string): string {
   return `((${alias}.status <> 'processing' AND ${alias}.available_at <= ${now}) OR (${alias}.status = 'processing' AND ${alias}.locked_until <= ${now}))`;
@@ -13,52 +60,68 @@ export function dueSql(alias: string, now: string): string {
 export const WINDOW_FACTOR = 4;
 
 /**
- * The rows a claim looks at, oldest first: due and of a requested publisher, and, for a keyed row,
- * its key's head (earliest non-final event) is due, of a requested publisher, or under a live
- * lease. A key whose head waits (a retry in the future, a scheduled event, a paused publisher) is
- * passed over, so it never fills the window; a leased key's rows stay in it and are left out after
- * the window is cut. `requested(alias)` is the publisher condition (already rendered) or undefined
- * for all; its parameters are bound twice, for `e` and then for `h`.
+ * The rows a claim looks at (`alias`), oldest first: due and of a requested publisher, and, for a
+ * keyed row, its key's head (earliest non-final event) is due, of a requested publisher, or under
+ * a live lease. A key whose head waits (a retry in the future, a scheduled event, a paused
+ * publisher) is passed over, so it never fills the window; a leased key's rows stay in it and are
+ * left out when the claim chooses.
  */
-function windowSql(t: string, now: string, requested?: (alias: string) => string): string {
-  const of = requested ? ` AND ${requested('e')}` : '';
-  const notOf = requested ? `NOT ${requested('h')} OR ` : '';
+function windowSql(t: string, now: string, alias: string, values: ClaimValues): string {
+  const { requested } = values;
+  const of = requested ? ` AND ${requested(alias)}` : '';
   // A leased key is looked up first: one lookup in a small set, where the head costs two probes.
-  return `e.status IN ${NON_FINAL}
-  AND ${dueSql('e', now)}${of}
-  AND (e.ordering_key IS NULL OR ${leasedSql(t, now, 'e')} OR NOT EXISTS (SELECT 1 FROM ${t} h
-    WHERE h.seq = (SELECT m.seq FROM ${t} m WHERE m.ordering_key = e.ordering_key AND m.status IN ${NON_FINAL}
+  const leased = leasedSql(t, now, alias);
+  const notOf = requested ? `NOT ${requested('h')} OR ` : '';
+  return `${alias}.status IN ${NON_FINAL}
+  AND ${dueSql(alias, now)}${of}
+  AND (${alias}.ordering_key IS NULL OR ${leased} OR NOT EXISTS (SELECT 1 FROM ${t} h
+    WHERE h.seq = (SELECT m.seq FROM ${t} m WHERE m.ordering_key = ${alias}.ordering_key AND m.status IN ${NON_FINAL}
         ORDER BY m.ordering_key, m.seq LIMIT 1)
       AND (${notOf}(h.status <> 'processing' AND h.available_at > ${now}))))`;
 }
 
-/**
- * The rows a claim chooses (columns `seq`, `ordering_key`): the first `limit` rows of the window
- * (`window` rows, oldest first) whose key is under no live lease (with `continuing`, none but the
- * claiming owner's). Nothing is locked yet: the caller locks the chosen rows with SKIP LOCKED,
- * checks they are still due, and cuts them to key runs. Parameters, for `?` dialects: the
- * publishers twice (when `requested`), the window, the owner (when `continuing`), the limit.
- */
-export function chosenSql(
-  t: string,
-  now: string,
-  requested: ((alias: string) => string) | undefined,
-  window: string,
-  limit: string,
-  continuing?: { owner: string } | undefined,
-): string {
-  return `SELECT w.seq, w.ordering_key FROM (
-  SELECT e.seq, e.ordering_key FROM ${t} e WHERE ${windowSql(t, now, requested)}
-  ORDER BY e.seq LIMIT ${window}) w
-WHERE w.ordering_key IS NULL OR NOT ${leasedSql(t, now, 'w', continuing?.owner)}
-LIMIT ${limit}`;
-}
-
-/** The row's key is under a live lease (of an owner other than `except`, when given). */
-function leasedSql(t: string, now: string, alias: string, except?: string): string {
+/** The row's key is under a live lease (of an owner other than the claiming one, when continuing). */
+function leasedSql(t: string, now: string, alias: string, except?: () => string): string {
   // "IS NOT NULL" lets the lease index serve this check also when it is planned as one hashed set.
   return `EXISTS (SELECT 1 FROM ${t} p WHERE p.ordering_key = ${alias}.ordering_key AND p.ordering_key IS NOT NULL
-    AND p.status = 'processing' AND p.locked_until > ${now}${except ? ` AND p.lease_owner <> ${except}` : ''})`;
+    AND p.status = 'processing' AND p.locked_until > ${now}${except ? ` AND p.lease_owner <> ${except()}` : ''})`;
+}
+
+/** Keys held by another claimer are left out (with `continuing`, the owner's own leases are not). */
+function notHeldSql(t: string, now: string, alias: string, values: ClaimValues): string {
+  return `(${alias}.ordering_key IS NULL OR NOT ${leasedSql(t, now, alias, values.continuing ? values.owner : undefined)})`;
+}
+
+/**
+ * The rows a claim chooses (columns `seq`, `ordering_key`): the first `limit` rows of the window
+ * whose key is held by no other claimer. Nothing is locked: the caller locks the chosen rows with
+ * SKIP LOCKED, checks they are still due, and cuts them to key runs (MariaDB/MySQL, SQLite).
+ */
+export function chosenSql(t: string, now: string, values: ClaimValues): string {
+  return `SELECT w.seq, w.ordering_key FROM (
+  SELECT e.seq, e.ordering_key FROM ${t} e WHERE ${windowSql(t, now, 'e', values)}
+  ORDER BY e.seq LIMIT ${values.window()}) w
+WHERE ${notHeldSql(t, now, 'w', values)}
+LIMIT ${values.limit()}`;
+}
+
+/**
+ * The same choice, locked as it is read (PostgreSQL, in a CTE): `limit` rows of the window whose
+ * key no other claimer holds, `FOR UPDATE SKIP LOCKED`. While another claimer holds keyed rows,
+ * the scan stops at the last row of the window, so a claim that finds every key held reads the
+ * window, not the backlog; with no such lease (one worker, or no keys) it is a plain locked scan.
+ */
+export function lockedChoiceSql(t: string, now: string, values: ClaimValues): string {
+  // Rendered in the order they are written, for `?` placeholders. The bound is a filter, not an
+  // index condition: as one, it made the scan slow down with every batch drained before vacuum.
+  const claimable = `${windowSql(t, now, 'e', values)} AND ${notHeldSql(t, now, 'e', values)}`;
+  const other = values.continuing ? ` AND p.lease_owner <> ${values.owner()}` : '';
+  const held = `SELECT 1 FROM ${t} p WHERE p.ordering_key IS NOT NULL AND p.status = 'processing' AND p.locked_until > ${now}${other}`;
+  const window = `SELECT x.seq FROM ${t} x WHERE ${windowSql(t, now, 'x', values)} ORDER BY x.seq LIMIT ${values.window()}`;
+  return `SELECT e.seq, e.ordering_key FROM ${t} e
+WHERE ${claimable}
+  AND (NOT EXISTS (${held}) OR e.seq <= (SELECT MAX(b.seq) FROM (${window}) b))
+ORDER BY e.seq LIMIT ${values.limit()} FOR UPDATE OF e SKIP LOCKED`;
 }
 
 /** A non-final row alias that is not one of `owner`'s live leases (which a continuing claim goes past). */
@@ -70,15 +133,11 @@ export function notOwnLeaseSql(alias: string, now: string, owner: string): strin
  * From locked candidate rows (`candidates`: seq, ordering_key), the seqs that form key runs: for
  * each key, its candidates in order up to the first one with a non-final row of the key before it
  * that is not a candidate (skipped because another claimer holds it, filtered out, or not due),
- * leaving out, with `continuing`, the owner's own live leases. Unkeyed candidates all pass. Each
- * keyed candidate costs one index probe of the gap before it. Parameters: the owner (`continuing`).
+ * leaving out, when continuing, the owner's own live leases. Unkeyed candidates all pass. Each
+ * keyed candidate costs one index probe of the gap before it.
  */
-export function keyRunsSql(
-  t: string,
-  candidates: string,
-  continuing?: { owner: string; now: string },
-): string {
-  const own = continuing ? ` AND ${notOwnLeaseSql('o', continuing.now, continuing.owner)}` : '';
+export function keyRunsSql(t: string, now: string, candidates: string, values: ClaimValues): string {
+  const own = values.continuing ? ` AND ${notOwnLeaseSql('o', now, values.owner())}` : '';
   return `SELECT seq FROM ${candidates} WHERE ordering_key IS NULL
 UNION ALL
 SELECT seq FROM (

@@ -15,6 +15,7 @@ export {
   sqlStoreOptionFields,
 } from './options.js';
 export { type OutboxSchemaSqlOptions, outboxSchemaSql } from './outbox-schema.js';
+export { listenWithPgClient, type PgListenClient } from './pg-listen.js';
 export { ALL_COLUMNS, INSERT_COLUMNS } from './row-mapping.js';
 export { DEFAULT_TABLE_NAME, type TableNames, tableNames } from './schema.js';
 export { SqlStoreDriver, type SqlStoreSettings } from './sql-store.js';

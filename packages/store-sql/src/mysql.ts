@@ -1,8 +1,8 @@
 import { type ClaimRequest, MAX_ATTEMPT_HISTORY } from '@dispatch/core';
-import { chosenSql, dueSql, keyRunsOf, notOwnLeaseSql, WINDOW_FACTOR } from './claim-sql.js';
+import { Bindings, chosenSql, dueSql, keyRunsOf, notOwnLeaseSql } from './claim-sql.js';
 import { INSERT_CHUNK, type SqlDialect } from './dialect.js';
 import type { SqlRow } from './executor.js';
-import { INSERT_COLUMNS, insertValues } from './row-mapping.js';
+import { INSERT_COLUMNS, insertRowSql, insertValues } from './row-mapping.js';
 import { columnsSql, NON_FINAL, type TableNames } from './schema.js';
 import type { SqlTable } from './sql-table.js';
 import { fnv1a, list } from './sql-text.js';
@@ -86,7 +86,7 @@ export const mysql: SqlDialect = {
         trx,
       );
     }
-    const rowSql = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, COALESCE(?, ${table.now}), ${table.now}, '[]')`;
+    const rowSql = insertRowSql(table.now, mysql.int);
     await table.run(
       `INSERT INTO ${table.t} (${INSERT_COLUMNS.join(', ')}) VALUES ${events.map(() => rowSql).join(', ')} ON DUPLICATE KEY UPDATE id = id`,
       events.flatMap(insertValues),
@@ -98,25 +98,15 @@ export const mysql: SqlDialect = {
   // to key runs, then lease, in one short READ COMMITTED transaction that commits before we return.
   claim(table: SqlTable, request: ClaimRequest): Promise<SqlRow[]> {
     const { t, now } = table;
-    const backends = request.backends;
-    if (backends?.length === 0) return Promise.resolve([]);
-    const filter = backends ? list(backends) : undefined;
+    if (request.backends?.length === 0) return Promise.resolve([]);
     const lease = Math.ceil(request.leaseMs);
+    const continuing = request.continueRuns === true;
+    const owner = continuing ? [request.owner] : [];
     return table.executor.transaction(
       async (trx) => {
-        const requested = filter ? (alias: string) => `${alias}.backend IN (${filter.sql})` : undefined;
-        const continuing = request.continueRuns === true;
-        const owner = continuing ? [request.owner] : [];
-        const chosen = await table.query(
-          chosenSql(t, now, requested, '?', '?', continuing ? { owner: '?' } : undefined),
-          [
-            ...(filter ? [...filter.params, ...filter.params] : []),
-            WINDOW_FACTOR * request.limit,
-            ...owner,
-            request.limit,
-          ],
-          trx,
-        );
+        const bindings = new Bindings();
+        const choice = chosenSql(t, now, bindings.claim(request));
+        const chosen = await table.query(choice, bindings.params, trx);
         if (chosen.length === 0) return [];
         const seqList = list(chosen.map((row) => row.seq));
         const candidates = await table.query(

@@ -1,11 +1,11 @@
 import { type ClaimRequest, MAX_ATTEMPT_HISTORY, type NewEvent } from '@dispatch/core';
-import { chosenSql, dueSql, keyRunsSql, WINDOW_FACTOR } from './claim-sql.js';
+import { Bindings, type ClaimValues, keyRunsSql, lockedChoiceSql, WINDOW_FACTOR } from './claim-sql.js';
 import { INSERT_CHUNK, type SqlDialect } from './dialect.js';
 import type { SqlRow } from './executor.js';
-import { INSERT_COLUMNS, insertValues } from './row-mapping.js';
-import { columnsSql, NON_FINAL, partialIndexesSql, type TableNames } from './schema.js';
+import { INSERT_COLUMNS, insertRowSql, insertValues } from './row-mapping.js';
+import { columnsSql, partialIndexesSql, type TableNames } from './schema.js';
 import type { SqlTable } from './sql-table.js';
-import { fnv1a, list, numberedPlaceholders } from './sql-text.js';
+import { fnv1a, numberedPlaceholders } from './sql-text.js';
 
 const quote = (name: string) =>
   name
@@ -22,42 +22,34 @@ const NOW = '(floor(extract(epoch from statement_timestamp()) * 1000))::bigint';
  */
 const ASYNC_COMMIT_CTE = `no_flush AS (SELECT set_config('synchronous_commit', 'off', true))`;
 
-/**
- * The claim in one statement: choose from the window, lock what is still due (SKIP LOCKED), cut to
- * key runs, and lease.
- */
-function claimSql(
-  table: SqlTable,
-  requested: ((alias: string) => string) | undefined,
-  [window, limit, owner, lease]: [string, string, string, string],
-  continuing: boolean,
-): string {
+/** The claim in one statement: choose and lock (SKIP LOCKED), cut to key runs, and lease. */
+function claimSql(table: SqlTable, values: ClaimValues): string {
   const { t, now } = table;
-  // `?` placeholders stand for one value each, so the owner is written once per use.
-  const mine = continuing ? { owner, now } : undefined;
-  return `WITH ${ASYNC_COMMIT_CTE}, chosen AS (${chosenSql(t, now, requested, window, limit, mine)}),
-candidates AS (
-  SELECT e.seq, e.ordering_key FROM ${t} e
-  WHERE e.seq IN (SELECT seq FROM chosen) AND e.status IN ${NON_FINAL} AND ${dueSql('e', now)}
-  FOR UPDATE OF e SKIP LOCKED),
-picked AS (${keyRunsSql(t, 'candidates', mine)})
-UPDATE ${t} AS t SET status = 'processing', lease_owner = ${owner}, locked_until = ${now} + ${lease},
+  return `WITH ${ASYNC_COMMIT_CTE}, candidates AS (${lockedChoiceSql(t, now, values)}),
+picked AS (${keyRunsSql(t, now, 'candidates', values)})
+UPDATE ${t} AS t SET status = 'processing', lease_owner = ${values.owner()}, locked_until = ${now} + ${values.lease()},
   attempts = t.attempts + 1, updated_at = ${now}
 FROM picked, no_flush WHERE t.seq = picked.seq RETURNING t.*`;
 }
 
-/** The prepared claim's text, built once per table and shape (backend filter, continuing runs). */
-function preparedClaimText(table: SqlTable, filtered: boolean, continuing: boolean): string {
-  const shape = `claim:${filtered}:${continuing}`;
+/**
+ * The prepared claim's text, built once per table and shape (limit, backend filter, continuing
+ * runs). The limit is written in, not bound: after five runs PostgreSQL may switch to a generic
+ * plan, which guesses a bound LIMIT at a tenth of the table and, on a big one, plans (and JIT
+ * compiles) for that.
+ */
+function preparedClaimText(table: SqlTable, limit: number, filtered: boolean, continuing: boolean): string {
+  const shape = `claim:${limit}:${filtered}:${continuing}`;
   let text = table.texts.get(shape);
   if (text === undefined) {
-    const requested = filtered ? (alias: string) => `${alias}.backend = ANY($4::text[])` : undefined;
-    text = claimSql(
-      table,
-      requested,
-      [`${WINDOW_FACTOR} * $1::integer`, '$1', '$2', '$3::bigint'],
+    text = claimSql(table, {
+      limit: () => String(limit),
+      owner: () => '$1',
+      lease: () => '$2::bigint',
+      window: () => String(WINDOW_FACTOR * limit),
+      requested: filtered ? (alias) => `${alias}.backend = ANY($3::text[])` : undefined,
       continuing,
-    );
+    });
     table.texts.set(shape, text);
   }
   return text;
@@ -105,29 +97,15 @@ export const postgresql: SqlDialect = {
   async claim(table: SqlTable, request: ClaimRequest): Promise<SqlRow[]> {
     const lease = Math.ceil(request.leaseMs);
     const filtered = request.backends !== undefined;
-    const values = [
-      request.limit,
-      request.owner,
-      lease,
-      ...(filtered ? [[...(request.backends ?? [])]] : []),
-    ];
+    const values = [request.owner, lease, ...(filtered ? [[...(request.backends ?? [])]] : [])];
     const continuing = request.continueRuns === true;
-    const rows = await table.prepared(preparedClaimText(table, filtered, continuing), values);
+    const limit = Math.trunc(request.limit);
+    const rows = await table.prepared(preparedClaimText(table, limit, filtered, continuing), values);
     if (rows) return rows;
-    const backends = request.backends;
-    if (backends?.length === 0) return [];
-    const inList = backends ? list(backends) : undefined;
-    const requested = inList ? (alias: string) => `${alias}.backend IN (${inList.sql})` : undefined;
-    const owner = continuing ? [request.owner] : [];
-    return table.query(claimSql(table, requested, ['?', '?', '?', '?'], continuing), [
-      ...(inList ? [...inList.params, ...inList.params] : []),
-      WINDOW_FACTOR * request.limit,
-      ...owner,
-      request.limit,
-      ...owner,
-      request.owner,
-      lease,
-    ]);
+    if (request.backends?.length === 0) return [];
+    const bindings = new Bindings();
+    const sql = claimSql(table, bindings.claim(request));
+    return table.query(sql, bindings.params);
   },
 
   cleanupSql: (t, where) =>
@@ -161,8 +139,8 @@ function insertSql(
 ): [string, unknown[]] {
   const { t, now } = table;
   const columns = INSERT_COLUMNS.join(', ');
-  // Typed where a VALUES list in INSERT ... SELECT cannot take the types from the columns.
-  const rowSql = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::integer, ?::bigint, 'pending', 0, COALESCE(?::bigint, ${now}), ${now}, '[]')`;
+  // Typed, since a VALUES list in INSERT ... SELECT cannot take the types from the columns.
+  const rowSql = insertRowSql(now, postgresql.int);
   const params = events.flatMap(insertValues);
   const valuesSql = events.map(() => rowSql).join(', ');
   const notify = table.channel;

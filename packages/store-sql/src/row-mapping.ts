@@ -93,6 +93,14 @@ export function insertValues(event: NewEvent): unknown[] {
   ];
 }
 
+/**
+ * One `VALUES` row for `insertValues`; the SQL fills status, attempts, available_at, updated_at and
+ * history. `int` types the integer placeholders where the database needs it (the dialect's `int`).
+ */
+export function insertRowSql(now: string, int: (placeholder: string) => string): string {
+  return `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${int('?')}, ${int('?')}, 'pending', 0, COALESCE(${int('?')}, ${now}), ${now}, '[]')`;
+}
+
 /** A database row as the core `OutboxEvent`. Times are stored as epoch milliseconds (UTC). */
 export function toEvent(row: Row): OutboxEvent {
   const history =

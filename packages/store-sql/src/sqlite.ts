@@ -1,11 +1,10 @@
 import { type ClaimRequest, MAX_ATTEMPT_HISTORY } from '@dispatch/core';
-import { chosenSql, keyRunsSql, WINDOW_FACTOR } from './claim-sql.js';
+import { Bindings, chosenSql, keyRunsSql } from './claim-sql.js';
 import { INSERT_CHUNK, type SqlDialect } from './dialect.js';
 import type { SqlRow } from './executor.js';
-import { INSERT_COLUMNS, insertValues } from './row-mapping.js';
+import { INSERT_COLUMNS, insertRowSql, insertValues } from './row-mapping.js';
 import { columnsSql, partialIndexesSql } from './schema.js';
 import type { SqlTable } from './sql-table.js';
-import { list } from './sql-text.js';
 
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
@@ -42,7 +41,7 @@ export const sqlite: SqlDialect = {
 
   async insert(table, events, _keys, trx) {
     // One writer at a time: rows get their sequence numbers in commit order without a key lock.
-    const rowSql = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, COALESCE(?, ${table.now}), ${table.now}, '[]')`;
+    const rowSql = insertRowSql(table.now, sqlite.int);
     await table.run(
       `INSERT INTO ${table.t} (${INSERT_COLUMNS.join(', ')}) VALUES ${events.map(() => rowSql).join(', ')} ON CONFLICT (id) DO NOTHING`,
       events.flatMap(insertValues),
@@ -52,29 +51,16 @@ export const sqlite: SqlDialect = {
 
   claim(table: SqlTable, request: ClaimRequest): Promise<SqlRow[]> {
     const { t, now } = table;
-    const backends = request.backends;
-    if (backends?.length === 0) return Promise.resolve([]);
-    const filter = backends ? list(backends) : undefined;
-    const requested = filter ? (alias: string) => `${alias}.backend IN (${filter.sql})` : undefined;
-    const mine = request.continueRuns ? { owner: '?' } : undefined;
-    const owner = mine ? [request.owner] : [];
+    if (request.backends?.length === 0) return Promise.resolve([]);
+    const bindings = new Bindings();
+    const values = bindings.claim(request);
     // A single UPDATE takes SQLite's write lock before it reads, so two claimers (even in two
     // processes) serialize here; the key-run cut still drops rows behind a filtered-out one.
-    return table.query(
-      `UPDATE ${t} SET status = 'processing', lease_owner = ?, locked_until = ${now} + ?,
+    const sql = `UPDATE ${t} SET status = 'processing', lease_owner = ${values.owner()}, locked_until = ${now} + ${values.lease()},
   attempts = attempts + 1, updated_at = ${now}
-WHERE seq IN (WITH candidates AS (${chosenSql(t, now, requested, '?', '?', mine)})
-  ${keyRunsSql(t, 'candidates', mine && { ...mine, now })}) RETURNING *`,
-      [
-        request.owner,
-        Math.ceil(request.leaseMs),
-        ...(filter ? [...filter.params, ...filter.params] : []),
-        WINDOW_FACTOR * request.limit,
-        ...owner,
-        request.limit,
-        ...owner,
-      ],
-    );
+WHERE seq IN (WITH candidates AS (${chosenSql(t, now, values)})
+  ${keyRunsSql(t, now, 'candidates', values)}) RETURNING *`;
+    return table.query(sql, bindings.params);
   },
 
   cleanupSql: (t, where) => `DELETE FROM ${t} WHERE seq IN (SELECT seq FROM ${t} WHERE ${where} LIMIT ?)`,

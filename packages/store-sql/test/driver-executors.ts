@@ -2,7 +2,13 @@ import { InvalidArgumentError } from '@dispatch/core';
 import type Database from 'better-sqlite3';
 import type mysql from 'mysql2/promise';
 import pg from 'pg';
-import type { CallerTransaction, ListenRequest, SqlExecutor, SqlRow } from '../src/index.js';
+import {
+  type CallerTransaction,
+  type ListenRequest,
+  listenWithPgClient,
+  type SqlExecutor,
+  type SqlRow,
+} from '../src/index.js';
 
 /**
  * Executors on the bare drivers, with no ORM: the smallest adapters the contract allows, used to
@@ -60,21 +66,7 @@ export function pgExecutor(pool: pg.Pool): SqlExecutor {
     callerTransaction: callerOf,
     isMissingTable: (error) => (error as { code?: string }).code === '42P01',
     prepared: async (name, text, values) => (await pool.query({ name, text, values: [...values] })).rows,
-    async listen(request: ListenRequest) {
-      const client = new pg.Client(PG_CONFIG);
-      await client.connect();
-      const close = async () => {
-        client.removeAllListeners();
-        await client.end().catch(() => {});
-      };
-      client.on('notification', (message) => {
-        if (message.channel === request.channel) request.onNotify();
-      });
-      client.on('error', (error) => request.onLost(error));
-      client.on('end', () => request.onLost());
-      await client.query(request.sql);
-      return { close };
-    },
+    listen: (request: ListenRequest) => listenWithPgClient(new pg.Client(PG_CONFIG), request),
   };
 }
 
