@@ -108,8 +108,9 @@ LIMIT ${values.limit()}`;
 /**
  * The same choice, locked as it is read (PostgreSQL, in a CTE): `limit` rows of the window whose
  * key no other claimer holds, `FOR UPDATE SKIP LOCKED`. While another claimer holds keyed rows,
- * the scan stops at the last row of the window, so a claim that finds every key held reads the
- * window, not the backlog; with no such lease (one worker, or no keys) it is a plain locked scan.
+ * rows past the window are passed over with one comparison, before the probes of the key rules,
+ * so a claim that finds every key held costs the window plus a cheap pass over the rest; with no
+ * such lease (one worker, or no keys) it is a plain locked scan.
  */
 export function lockedChoiceSql(t: string, now: string, values: ClaimValues): string {
   // Rendered in the order they are written, for `?` placeholders. The bound is a filter, not an
