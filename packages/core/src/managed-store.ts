@@ -26,6 +26,11 @@ function checkClaim(request: ClaimRequest): void {
   }
   requireInteger('claim limit', request.limit, 1);
   requireInteger('claim leaseMs', request.leaseMs, 1);
+  if (request.continueRuns !== undefined && typeof request.continueRuns !== 'boolean') {
+    throw new InvalidArgumentError(
+      `claim continueRuns must be true or false, got ${JSON.stringify(request.continueRuns)}`,
+    );
+  }
 }
 
 /**
