@@ -496,7 +496,7 @@ export class Worker {
     const started = performance.now();
     const report = emptyReport();
     // Keys this batch holds in `#heldKeys` until it is recorded.
-    const held: string[] = [];
+    const held = new Set<string>();
     report.claimed = events.length;
     this.metrics.batchSize(events.length);
     try {
@@ -522,8 +522,8 @@ export class Worker {
         );
       }
       for (const { event, outcome } of finals) {
-        if (event.key === null || outcome.status === 'published' || held.includes(event.key)) continue;
-        held.push(event.key);
+        if (event.key === null || outcome.status === 'published' || held.has(event.key)) continue;
+        held.add(event.key);
         this.#heldKeys.set(event.key, (this.#heldKeys.get(event.key) ?? 0) + 1);
       }
       published();
