@@ -1,19 +1,12 @@
-import type { Logger } from '@dispatch/core';
-import { SqlStoreDriver } from '@dispatch/store-sql';
+import { SqlStoreDriver, type SqlStoreSettings } from '@dispatch/store-sql';
 import type { DialectKind } from './detect-dialect.js';
 import { MikroOrmExecutor } from './mikro-orm-executor.js';
 import type { EntityManagerLike } from './orm-types.js';
 
-export interface DriverSettings {
+/** The SQL store's settings, less the hints this adapter writes, plus the ORM's `em` and dialect. */
+export interface DriverSettings extends Omit<SqlStoreSettings, 'migrationHint' | 'transactionHint'> {
   em: EntityManagerLike;
   kind: DialectKind;
-  tableName: string;
-  requireTransaction: boolean;
-  notifyChannel: string | false;
-  preparedStatements: boolean;
-  /** PostgreSQL: ANALYZE the table after slow claims when its statistics are stale. */
-  analyzeWhenStale: boolean;
-  logger: Logger;
 }
 
 /** The SQL outbox store (`@dispatch/store-sql`) on a MikroORM `EntityManager`. */
