@@ -12,6 +12,7 @@ import { healthCommand } from './commands/health-command.js';
 import { migrateCommand } from './commands/migrate-command.js';
 import { statsCommand } from './commands/stats-command.js';
 import { workerCommand } from './commands/worker-command.js';
+import { VERSION } from './version.js';
 
 const wholeNumber =
   (min: number) =>
@@ -50,6 +51,7 @@ export function createProgram(io: CliIo, done: (code: number) => void): Command 
       '-c, --config <file>',
       'configuration file (default: dispatch.config.{ts,mts,cts,js,mjs,cjs} in this folder)',
     )
+    .version(VERSION, '-V, --version', 'print the version of @dispatch/worker')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({

@@ -2,6 +2,7 @@ import { childLogger, type DispatchConfig } from '@dispatch/core';
 import { openDispatch } from '../cli-context.js';
 import type { CliIo } from '../cli-io.js';
 import { type MetricsServer, startMetricsServer } from '../metrics-server.js';
+import { ReadinessCheck } from '../readiness.js';
 import { Worker } from '../worker.js';
 
 export interface WorkerCommandOptions {
@@ -54,11 +55,26 @@ export async function workerCommand(options: WorkerCommandOptions, io: CliIo): P
   let server: MetricsServer | undefined;
   try {
     if (options.metricsPort !== undefined) {
-      server = await startMetricsServer({ worker, port: options.metricsPort, host: options.metricsHost });
+      const readiness = new ReadinessCheck({
+        store: dispatch.store,
+        backends: dispatch.backends,
+        paused: () =>
+          new Set(
+            Object.entries(worker.backendStatus())
+              .filter(([, status]) => !status.up)
+              .map(([name]) => name),
+          ),
+      });
+      server = await startMetricsServer({
+        worker,
+        port: options.metricsPort,
+        host: options.metricsHost,
+        readiness: () => readiness.check(),
+      });
       const host = options.metricsHost ?? '127.0.0.1';
       logger.info(
         { host, port: server.port },
-        `serving /healthz and /metrics on http://${host}:${server.port}`,
+        `serving /livez, /readyz, /healthz and /metrics on http://${host}:${server.port}`,
       );
     }
     await worker.run();
