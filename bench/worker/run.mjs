@@ -198,6 +198,12 @@ async function checkStream(redis, written, complete) {
   return seen.size;
 }
 
+/** Python's `isoformat()` of a UTC time, the stream's `timestamp` form. */
+function isoformat(ms) {
+  const iso = new Date(ms).toISOString();
+  return `${iso.slice(0, 19)}${ms % 1000 === 0 ? '' : `.${iso.slice(20, 23)}000`}+00:00`;
+}
+
 /** The stream entry of a row, built by hand: `data` is already JSON text, so it is spliced in. */
 function entryArgs(row) {
   const time = new Date(Number(row.created_at)).toISOString();
@@ -213,7 +219,7 @@ function entryArgs(row) {
     'source',
     row.source,
     'timestamp',
-    time,
+    isoformat(Number(row.created_at)),
     'cloud_event',
     cloudEvent,
   ];

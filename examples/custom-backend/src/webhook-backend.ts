@@ -3,13 +3,13 @@ import {
   defineBackend,
   EventRejectedError,
   failed,
+  fieldsToObject,
   type OutboxEvent,
   PublishFailedError,
   type PublishOutcome,
   published,
-  RESERVED_FIELDS,
   redactUrl,
-  toCloudEvent,
+  wireFields,
 } from '@dispatch/core';
 import { z } from 'zod';
 
@@ -25,34 +25,12 @@ const options = z.strictObject({
 });
 
 /**
- * The message body: the same fields as a Redis stream entry (event_id, event_type, source,
- * timestamp, cloud_event, key, traceparent/tracestate, extra fields), so one consumer parser fits both.
+ * The message body: the same fields as a Redis stream entry (core's wire format: event_id,
+ * event_type, source, timestamp, cloud_event, extra fields, key, traceparent/tracestate), so one
+ * consumer parser fits both.
  */
 export function webhookBody(event: OutboxEvent): Record<string, string> {
-  const body: Record<string, string> = {};
-  for (const [name, value] of Object.entries(event.fields)) {
-    if (!RESERVED_FIELDS.includes(name)) body[name] = String(value);
-  }
-  return {
-    ...body,
-    event_id: event.id,
-    event_type: event.eventType,
-    source: event.source,
-    timestamp: event.createdAt.toISOString(),
-    cloud_event: JSON.stringify(toCloudEvent(event)),
-    ...(event.key === null ? {} : { key: event.key }),
-    ...traceFields(event),
-  };
-}
-
-/** Trace context at the top level too, so a receiver can continue the trace without parsing. */
-function traceFields(event: OutboxEvent): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (const name of ['traceparent', 'tracestate']) {
-    const value = event.extensions[name];
-    if (value !== undefined) fields[name] = String(value);
-  }
-  return fields;
+  return fieldsToObject(wireFields(event));
 }
 
 /** A webhook backend: one POST per event, with the event id as the Idempotency-Key header. */

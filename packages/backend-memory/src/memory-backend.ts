@@ -9,6 +9,8 @@ export interface MemoryBackendOptions {
   broker?: MemoryBroker | undefined;
   /** Skip an event whose id is already in the stream (like the Redis backend's idempotent append). @default false */
   idempotent?: boolean | undefined;
+  /** The `timestamp` field's form, as the Redis stream backend's option. @default 'isoformat' */
+  timestamp_format?: 'isoformat' | 'toISOString' | undefined;
 }
 
 const optionsSchema = z.strictObject({
@@ -21,6 +23,10 @@ const optionsSchema = z.strictObject({
     .custom<MemoryBroker>(isMemoryBroker, { error: 'expected a MemoryBroker from @dispatch/backend-memory' })
     .optional(),
   idempotent: z.boolean({ error: 'expected true or false' }).optional().default(false),
+  timestamp_format: z
+    .enum(['isoformat', 'toISOString'], { error: 'expected "isoformat" or "toISOString"' })
+    .optional()
+    .default('isoformat'),
 });
 
 type ParsedOptions = z.output<typeof optionsSchema>;
@@ -35,7 +41,11 @@ export const memoryBackend = defineBackend<ParsedOptions>({
   create(options): BackendDriver {
     const broker = options.broker ?? sharedBroker();
     return {
-      publish: (events) => broker.publish(options.stream_name, events, { idempotent: options.idempotent }),
+      publish: (events) =>
+        broker.publish(options.stream_name, events, {
+          idempotent: options.idempotent,
+          timestampFormat: options.timestamp_format,
+        }),
       async health() {
         return broker.health();
       },

@@ -56,7 +56,8 @@ describe('memory backend', () => {
       event_id: e.id,
       event_type: 'order.created',
       source: 'shop',
-      timestamp: '2026-01-01T00:00:00.000Z',
+      // The original library's `datetime.isoformat()`: no fraction on a whole second.
+      timestamp: '2026-01-01T00:00:00+00:00',
       cloud_event: JSON.stringify(toCloudEvent(e)),
       key: 'order-1',
       region: 'eu',

@@ -1,13 +1,15 @@
 import {
   BackendUnavailableError,
   type CloudEvent,
-  cloudEventJson,
   EventRejectedError,
   type FailureKind,
+  fieldsToObject,
   type OutboxEvent,
   PublishFailedError,
   type PublishOutcome,
-  RESERVED_FIELDS,
+  type TimestampFormat,
+  type WireFieldOptions,
+  wireFields,
 } from '@dispatch/core';
 
 /** One published message, in the same field format as the Redis stream backend's entries. */
@@ -55,26 +57,9 @@ export interface WaitForOptions {
 
 const BROKER_BRAND: unique symbol = Symbol.for('dispatch.memory-broker');
 
-/** The message fields of an event, exactly as the Redis stream backend writes them. */
-export function toEntryFields(event: OutboxEvent): Record<string, string> {
-  const fields: Record<string, string> = {
-    event_id: event.id,
-    event_type: event.eventType,
-    source: event.source,
-    timestamp: event.createdAt.toISOString(),
-    cloud_event: cloudEventJson(event),
-  };
-  // Core refuses reserved names in `fields` at publish time; skip them here too, whoever built the event.
-  for (const [name, value] of Object.entries(event.fields)) {
-    if (!RESERVED_FIELDS.includes(name)) fields[name] = String(value);
-  }
-  if (event.key !== null) fields.key = event.key;
-  // Trace context travels at the top level too, so consumers can continue the trace without parsing.
-  for (const name of ['traceparent', 'tracestate'] as const) {
-    const value = event.extensions[name];
-    if (value !== undefined) fields[name] = String(value);
-  }
-  return fields;
+/** The message fields of an event, exactly as the Redis stream backend writes them (core's wire format). */
+export function toEntryFields(event: OutboxEvent, options: WireFieldOptions = {}): Record<string, string> {
+  return fieldsToObject(wireFields(event, options));
 }
 
 /**
@@ -264,7 +249,7 @@ export class MemoryBroker {
   async publish(
     stream: string,
     events: readonly OutboxEvent[],
-    options: { idempotent?: boolean | undefined } = {},
+    options: { idempotent?: boolean | undefined; timestampFormat?: TimestampFormat | undefined } = {},
   ): Promise<PublishOutcome[]> {
     this.#publishCalls += 1;
     if (this.#holds.size > 0) {
@@ -307,7 +292,7 @@ export class MemoryBroker {
           continue;
         }
       }
-      const entry: MemoryEntry = { id: this.#nextId(), stream, fields: toEntryFields(event) };
+      const entry: MemoryEntry = { id: this.#nextId(), stream, fields: toEntryFields(event, options) };
       entries.push(entry);
       appended.push(entry);
       outcomes.push({ id: event.id, ok: true, ref: entry.id });

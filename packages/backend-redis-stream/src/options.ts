@@ -99,6 +99,14 @@ export const redisStreamOptionsSchema = z
         error: 'expected a stream name, a template, or a function of the event',
       })
       .default('events'),
+    /**
+     * The `timestamp` field's form: `isoformat` (`2026-01-02T03:04:05.678000+00:00`, what the
+     * original library wrote and every Python 3 reads) or `toISOString` (`...05.678Z`, which
+     * Python before 3.11 cannot parse). @default 'isoformat'
+     */
+    timestamp_format: z
+      .enum(['isoformat', 'toISOString'], { error: 'expected "isoformat" or "toISOString"' })
+      .default('isoformat'),
     /** Keep about this many entries per stream; null or 0 disables length trimming. @default 10000 */
     max_len: wholeNumber('max_len').nullable().default(10_000),
     /** `approximate` (`~`, cheap, may keep a little more) or `exact` (`=`). @default 'approximate' */
@@ -202,6 +210,8 @@ export interface RedisStreamOptionsInput {
    * `{...}` are kept as hash tags), or a function of the event. @default 'events'
    */
   stream_name?: string | StreamNameFunction | undefined;
+  /** The `timestamp` field's form (see `TimestampFormat` in core). @default 'isoformat' */
+  timestamp_format?: 'isoformat' | 'toISOString' | undefined;
   /** Keep about this many entries per stream; null or 0 disables length trimming. @default 10000 */
   max_len?: number | null | undefined;
   /** `approximate` (`~`) or `exact` (`=`) trimming. @default 'approximate' */

@@ -125,7 +125,7 @@ export function createRedisStreamDriver(options: RedisStreamOptions, context: Ba
         outcomes[index] = failed(event.id, 'retryable', new PublishFailedError(message, { cause: error }));
         return;
       }
-      const entry = toStreamEntry(event);
+      const entry = toStreamEntry(event, { timestampFormat: options.timestamp_format });
       if (entryExceeds(entry, options.max_entry_bytes)) {
         const message = `event ${event.id} is ${entryBytes(entry)} bytes as a stream entry; max_entry_bytes is ${options.max_entry_bytes}`;
         outcomes[index] = failed(event.id, 'rejected', new EventRejectedError(message));

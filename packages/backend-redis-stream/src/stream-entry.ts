@@ -1,43 +1,15 @@
-import { cloudEventJson, type OutboxEvent, RESERVED_FIELDS, type ScalarValue } from '@dispatch/core';
+import { fieldsToObject, type OutboxEvent, type WireFieldOptions, wireFields } from '@dispatch/core';
 
 /** One stream entry as flat `[field, value, field, value, ...]`, every value a string. */
 export type StreamEntry = string[];
 
-const TRACE_FIELDS = ['traceparent', 'tracestate'] as const;
-
-function text(value: ScalarValue): string {
-  return typeof value === 'string' ? value : String(value);
-}
-
 /**
- * The entry the seed wrote (`event_id`, `event_type`, `source`, `timestamp`, `cloud_event`, then
- * the extra fields), plus `key` and W3C trace context when present. Extra fields never replace a
- * reserved one: core refuses such names on write, and they are skipped here too in case a store
- * hands back an older row.
+ * The entry the original library wrote (`event_id`, `event_type`, `source`, `timestamp`,
+ * `cloud_event`, then the extra fields), plus `key` and W3C trace context when present: core's
+ * one wire format.
  */
-export function toStreamEntry(event: OutboxEvent): StreamEntry {
-  const entry: StreamEntry = [
-    'event_id',
-    event.id,
-    'event_type',
-    event.eventType,
-    'source',
-    event.source,
-    'timestamp',
-    event.createdAt.toISOString(),
-    'cloud_event',
-    cloudEventJson(event),
-  ];
-  for (const [name, value] of Object.entries(event.fields)) {
-    if (RESERVED_FIELDS.includes(name)) continue;
-    entry.push(name, text(value));
-  }
-  if (event.key !== null) entry.push('key', event.key);
-  for (const name of TRACE_FIELDS) {
-    const value = event.extensions[name];
-    if (value !== undefined) entry.push(name, text(value));
-  }
-  return entry;
+export function toStreamEntry(event: OutboxEvent, options: WireFieldOptions = {}): StreamEntry {
+  return wireFields(event, options);
 }
 
 /** Bytes the entry's names and values take on the wire (without protocol framing). */
@@ -58,8 +30,4 @@ export function entryExceeds(entry: StreamEntry, limit: number): boolean {
 }
 
 /** A flat field list as an object, the shape consumers usually read. */
-export function entryToObject(entry: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let i = 0; i + 1 < entry.length; i += 2) out[entry[i] as string] = entry[i + 1] as string;
-  return out;
-}
+export const entryToObject: (entry: readonly string[]) => Record<string, string> = fieldsToObject;

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type Backend,
   ClosedError,
+  formatTimestamp,
   type OutboxEvent,
   type PublishOutcome,
   toCloudEvent,
@@ -78,7 +79,7 @@ describe.each(CLIENTS)('redis-stream backend on %s', (client) => {
       event_id: events[0]?.id,
       event_type: 'order.created',
       source: 'test-suite',
-      timestamp: events[0]?.createdAt.toISOString(),
+      timestamp: formatTimestamp(events[0]?.createdAt as Date, 'isoformat'),
       cloud_event: JSON.stringify(toCloudEvent(events[0] as OutboxEvent)),
     });
     expect(JSON.parse(first?.cloud_event ?? '')).toMatchObject({
@@ -102,6 +103,19 @@ describe.each(CLIENTS)('redis-stream backend on %s', (client) => {
     const [entry] = await readStream(redis, stream);
     expect(entry?.fields).toMatchObject({ event_id: event.id, source: 'test-suite', extra: 'kept' });
     expect(JSON.parse(entry?.fields.cloud_event ?? '').id).toBe(event.id);
+  });
+
+  it("writes timestamp as Python's isoformat() by default and as toISOString() when asked", async () => {
+    const event = makeEvent({});
+    const python = await open();
+    await python.backend.publish([event]);
+    const javascript = await open({ timestamp_format: 'toISOString' });
+    await javascript.backend.publish([event]);
+    const [first] = await readStream(redis, python.stream);
+    const [second] = await readStream(redis, javascript.stream);
+    expect(first?.fields.timestamp).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?\+00:00$/);
+    expect(new Date(first?.fields.timestamp ?? '').getTime()).toBe(event.createdAt.getTime());
+    expect(second?.fields.timestamp).toBe(event.createdAt.toISOString());
   });
 
   it('publishes a large batch in one call with an outcome per event', async () => {

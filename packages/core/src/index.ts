@@ -115,3 +115,11 @@ export {
   type StoreStats,
 } from './store.js';
 export { withTimeout } from './timeout.js';
+export {
+  fieldsToObject,
+  formatTimestamp,
+  TIMESTAMP_FORMATS,
+  type TimestampFormat,
+  type WireFieldOptions,
+  wireFields,
+} from './wire-fields.js';
