@@ -39,7 +39,9 @@ export async function openOrm(db: Database, extra: Partial<Options> = {}): Promi
     ...extra,
   } as Options;
   if (db === 'sqlite') {
-    return MikroORM.init({ driver: BetterSqliteDriver, dbName: sqliteFile(), ...common } as Options);
+    // A file given (a claimer process joining a test's database) is used as it is.
+    const dbName = extra.dbName ?? sqliteFile();
+    return MikroORM.init({ driver: BetterSqliteDriver, ...common, dbName } as Options);
   }
   if (db === 'postgresql') {
     return MikroORM.init({

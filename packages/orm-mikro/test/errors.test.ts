@@ -1,5 +1,4 @@
 import { ConfigError, createStore, silentLogger } from '@dispatch/core';
-import { makeNewEvent } from '@dispatch/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mikroOrmStore } from '../src/index.js';
 import { DATABASES, openOrm, removeTempFiles, uniqueTable } from './databases.js';
@@ -14,29 +13,6 @@ const OLD: Record<string, string> = {
 };
 
 describe.each(DATABASES)('bad setups on %s', (db) => {
-  it('says to run `dispatch migrate` when the table is missing', async () => {
-    const orm = await openOrm(db);
-    const store = await createStore(
-      mikroOrmStore,
-      { orm, tableName: uniqueTable('missing') },
-      { logger: silentLogger },
-    );
-    try {
-      const failure = store.claim({ owner: 'w1', limit: 1, leaseMs: 1000 });
-      await expect(failure).rejects.toMatchObject({ code: 'DISPATCH_STORE_NOT_READY' });
-      await expect(failure).rejects.toThrow(/dispatch migrate/);
-      // Also from inside a caller's transaction, and nothing is left half-written.
-      await expect(
-        orm.em
-          .fork()
-          .transactional((em) => store.insert([makeNewEvent()], { transaction: em, onCommit: () => {} })),
-      ).rejects.toThrow(/dispatch migrate/);
-    } finally {
-      await store.close();
-      await orm.close(true);
-    }
-  });
-
   it('refuses a database version without what claiming needs', async () => {
     // The real server answers; only its reported version is swapped for an old one.
     const orm = await openOrm(db, {

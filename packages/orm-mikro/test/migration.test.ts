@@ -43,39 +43,3 @@ describe.each(DATABASES)('schema on %s', (db) => {
     }
   });
 });
-
-describe.each(['postgresql', 'mariadb'] as const)('a schema-qualified table on %s', (db) => {
-  it('is created in that schema and works end to end', async () => {
-    const schema = db === 'postgresql' ? uniqueTable('schema') : 'test';
-    const tableName = `${schema}.${uniqueTable('qualified')}`;
-    const orm = await openOrm(db);
-    const store = await createStore(mikroOrmStore, { orm, tableName }, { logger: silentLogger });
-    try {
-      await store.migrate();
-      await store.migrate();
-      const event = makeNewEvent({ key: 'k' });
-      await orm.em
-        .fork()
-        .transactional((em) => store.insert([event], { transaction: em, onCommit: () => {} }));
-      const [claimed] = await store.claim({ owner: 'w1', limit: 1, leaseMs: 10_000 });
-      expect(claimed?.id).toBe(event.id);
-      expect(await store.record('w1', [{ id: event.id, status: 'published' }])).toEqual({
-        applied: [event.id],
-        lost: [],
-      });
-    } finally {
-      await store.close();
-      const platform = orm.em.getPlatform();
-      const connection = orm.em.getConnection();
-      if (db === 'postgresql')
-        await connection.execute(`DROP SCHEMA IF EXISTS ${platform.quoteIdentifier(schema)} CASCADE`);
-      else {
-        await connection.execute(`DROP TABLE IF EXISTS ${platform.quoteIdentifier(tableName)}`);
-        await connection.execute(
-          `DROP TABLE IF EXISTS ${platform.quoteIdentifier(`${tableName}_key_locks`)}`,
-        );
-      }
-      await orm.close(true);
-    }
-  });
-});

@@ -98,23 +98,44 @@ export function mysqlExecutor(pool: mysql.Pool): SqlExecutor {
   };
 }
 
-/** One connection, as SQLite wants; a transaction is BEGIN ... COMMIT on it. */
+/**
+ * One connection, as SQLite wants; a transaction is BEGIN ... COMMIT on it. Like a pool of one, it
+ * is lent to one user at a time: a transaction holds it until it ends, and a statement outside any
+ * transaction waits for it, so concurrent callers never run inside each other's transactions.
+ */
 export function sqliteExecutor(db: Database.Database): SqlExecutor {
+  let free: Promise<void> = Promise.resolve();
+  const lend = async <T>(work: () => Promise<T>): Promise<T> => {
+    const before = free;
+    let release = () => {};
+    free = new Promise((resolve) => {
+      release = resolve;
+    });
+    await before;
+    try {
+      return await work();
+    } finally {
+      release();
+    }
+  };
+  const on = <T>(trx: unknown, statement: () => T): Promise<T> =>
+    trx instanceof DriverTransaction ? Promise.resolve().then(statement) : lend(async () => statement());
   return {
     dialect: 'sqlite',
-    query: async (sql, params) => db.prepare(sql).all(...(params as unknown[])) as SqlRow[],
-    run: async (sql, params) => db.prepare(sql).run(...(params as unknown[])).changes,
-    async transaction(work) {
-      db.exec('BEGIN IMMEDIATE');
-      try {
-        const result = await work(new DriverTransaction(db));
-        db.exec('COMMIT');
-        return result;
-      } catch (error) {
-        db.exec('ROLLBACK');
-        throw error;
-      }
-    },
+    query: (sql, params, trx) => on(trx, () => db.prepare(sql).all(...(params as unknown[])) as SqlRow[]),
+    run: (sql, params, trx) => on(trx, () => db.prepare(sql).run(...(params as unknown[])).changes),
+    transaction: (work) =>
+      lend(async () => {
+        db.exec('BEGIN IMMEDIATE');
+        try {
+          const result = await work(new DriverTransaction(db));
+          db.exec('COMMIT');
+          return result;
+        } catch (error) {
+          db.exec('ROLLBACK');
+          throw error;
+        }
+      }),
     callerTransaction: callerOf,
     isMissingTable: (error) => /no such table/i.test((error as Error)?.message ?? ''),
   };

@@ -1,0 +1,10 @@
+export { runSqlStoreSuites } from './run-sql-store-suites.js';
+export type {
+  ClaimerStore,
+  ClaimerStoreRequest,
+  OpenClaimerStore,
+  SqlStoreCapabilities,
+  SqlStoreRequest,
+  SqlStoreSuiteOptions,
+  SqlStoreUnderTest,
+} from './suite-options.js';
