@@ -68,18 +68,33 @@ export const WINDOW_FACTOR = 2;
  * publisher) is passed over, so it never fills the window; a leased key's rows stay in it and are
  * left out when the claim chooses.
  */
-function windowSql(t: string, now: string, alias: string, values: ClaimValues): string {
+function windowSql(t: string, now: string, alias: string, values: ClaimValues, head?: string): string {
   const { requested } = values;
   const of = requested ? ` AND ${requested(alias)}` : '';
-  // A leased key is looked up first: one lookup in a small set, where the head costs two probes.
+  // A leased key is looked up first: one lookup in a small set, where the head costs a probe.
   const leased = leasedSql(t, now, alias);
-  const notOf = requested ? `NOT ${requested('h')} OR ` : '';
-  return `${alias}.status IN ${NON_FINAL}
-  AND ${dueSql(alias, now)}${of}
-  AND (${alias}.ordering_key IS NULL OR ${leased} OR NOT EXISTS (SELECT 1 FROM ${t} h
+  const waits = (h: string) =>
+    `${requested ? `NOT ${requested(h)} OR ` : ''}(${h}.status <> 'processing' AND ${h}.available_at > ${now})`;
+  const headWaits = head
+    ? `COALESCE(${waits(head)}, false)`
+    : `EXISTS (SELECT 1 FROM ${t} h
     WHERE h.seq = (SELECT m.seq FROM ${t} m WHERE m.ordering_key = ${alias}.ordering_key AND m.status IN ${NON_FINAL}
         ORDER BY m.ordering_key, m.seq LIMIT 1)
-      AND (${notOf}(h.status <> 'processing' AND h.available_at > ${now}))))`;
+      AND (${waits('h')}))`;
+  return `${alias}.status IN ${NON_FINAL}
+  AND ${dueSql(alias, now)}${of}
+  AND (${alias}.ordering_key IS NULL OR ${leased} OR NOT ${headWaits})`;
+}
+
+/**
+ * A row alias's key head, for a LATERAL join (PostgreSQL): its earliest non-final event, or, when
+ * continuing, the earliest that is not one of the owner's live leases. Joined, not a sub-select,
+ * so the planner memoizes it per key: a claim of 500 events of one key looks its head up once.
+ */
+function headSql(t: string, now: string, alias: string, values: ClaimValues): string {
+  const own = values.continuing ? ` AND ${notOwnLeaseSql('m', now, values.owner())}` : '';
+  return `SELECT m.seq, m.status, m.available_at, m.backend FROM ${t} m
+    WHERE m.ordering_key = ${alias}.ordering_key AND m.status IN ${NON_FINAL}${own} ORDER BY m.ordering_key, m.seq LIMIT 1`;
 }
 
 /** The row's key is under a live lease (of an owner other than the claiming one, when continuing). */
@@ -117,11 +132,12 @@ LIMIT ${values.limit()}`;
 export function lockedChoiceSql(t: string, now: string, values: ClaimValues): string {
   // Rendered in the order they are written, for `?` placeholders. The bound is a filter, not an
   // index condition: as one, it made the scan slow down with every batch drained before vacuum.
-  const claimable = `${windowSql(t, now, 'e', values)} AND ${notHeldSql(t, now, 'e', values)}`;
+  const head = headSql(t, now, 'e', values);
+  const claimable = `${windowSql(t, now, 'e', values, 'hd')} AND ${notHeldSql(t, now, 'e', values)}`;
   const other = values.continuing ? ` AND p.lease_owner <> ${values.owner()}` : '';
   const held = `SELECT 1 FROM ${t} p WHERE p.ordering_key IS NOT NULL AND p.status = 'processing' AND p.locked_until > ${now}${other}`;
   const window = `SELECT x.seq FROM ${t} x WHERE ${windowSql(t, now, 'x', values)} ORDER BY x.seq LIMIT ${values.window()}`;
-  return `SELECT e.seq, e.ordering_key FROM ${t} e
+  return `SELECT e.seq, e.ordering_key, hd.seq AS head FROM ${t} e LEFT JOIN LATERAL (${head}) hd ON true
 WHERE ${claimable}
   AND (NOT EXISTS (${held}) OR e.seq <= (SELECT MAX(b.seq) FROM (${window}) b))
 ORDER BY e.seq LIMIT ${values.limit()} FOR UPDATE OF e SKIP LOCKED`;
@@ -139,16 +155,28 @@ export function notOwnLeaseSql(alias: string, now: string, owner: string): strin
  * leaving out, when continuing, the owner's own live leases. Unkeyed candidates all pass. Each
  * keyed candidate costs one index probe of the gap before it.
  */
-export function keyRunsSql(t: string, now: string, candidates: string, values: ClaimValues): string {
+export function keyRunsSql(
+  t: string,
+  now: string,
+  candidates: string,
+  values: ClaimValues,
+  options: { withHead?: boolean } = {},
+): string {
   const own = values.continuing ? ` AND ${notOwnLeaseSql('o', now, values.owner())}` : '';
+  const probe = `EXISTS (SELECT 1 FROM ${t} o
+        WHERE o.ordering_key = c.ordering_key AND o.status IN ${NON_FINAL} AND o.seq < c.seq AND o.seq > COALESCE(c.prev, 0)${own})`;
+  // A key's first candidate has a gap before it exactly when the key's head (as `headSql` finds
+  // it) comes before it; candidates that carry their head need no probe for it.
+  const gap = options.withHead
+    ? `(c.prev IS NULL AND c.head < c.seq) OR (c.prev IS NOT NULL AND ${probe})`
+    : probe;
   return `SELECT seq FROM ${candidates} WHERE ordering_key IS NULL
 UNION ALL
 SELECT seq FROM (
   SELECT g.seq, MAX(g.gap) OVER (PARTITION BY g.ordering_key ORDER BY g.seq) AS cut FROM (
-    SELECT c.seq, c.ordering_key, CASE WHEN EXISTS (SELECT 1 FROM ${t} o
-        WHERE o.ordering_key = c.ordering_key AND o.status IN ${NON_FINAL} AND o.seq < c.seq AND o.seq > COALESCE(c.prev, 0)${own})
+    SELECT c.seq, c.ordering_key, CASE WHEN ${gap}
       THEN 1 ELSE 0 END AS gap
-    FROM (SELECT seq, ordering_key, LAG(seq) OVER (PARTITION BY ordering_key ORDER BY seq) AS prev
+    FROM (SELECT seq, ordering_key, LAG(seq) OVER (PARTITION BY ordering_key ORDER BY seq) AS prev${options.withHead ? ', head' : ''}
       FROM ${candidates} WHERE ordering_key IS NOT NULL) c
   ) g
 ) r WHERE r.cut = 0`;

@@ -26,7 +26,7 @@ const ASYNC_COMMIT_CTE = `no_flush AS (SELECT set_config('synchronous_commit', '
 function claimSql(table: SqlTable, values: ClaimValues): string {
   const { t, now } = table;
   return `WITH ${ASYNC_COMMIT_CTE}, candidates AS (${lockedChoiceSql(t, now, values)}),
-picked AS (${keyRunsSql(t, now, 'candidates', values)})
+picked AS (${keyRunsSql(t, now, 'candidates', values, { withHead: true })})
 UPDATE ${t} AS t SET status = 'processing', lease_owner = ${values.owner()}, locked_until = ${now} + ${values.lease()},
   attempts = t.attempts + 1, updated_at = ${now}
 FROM picked, no_flush WHERE t.seq = picked.seq RETURNING t.*`;
