@@ -1,0 +1,135 @@
+import type { OutboxEvent } from '@dispatch/core';
+
+/** Picks the subject for an event; must return a subject the stream takes. */
+export type SubjectFunction = (event: OutboxEvent) => string;
+
+/** The placeholders a `subject` template may use: the same as the Redis backend's `stream_name`. */
+export const SUBJECT_PLACEHOLDERS = ['event_type', 'source', 'subject', 'key', 'backend'] as const;
+
+const PLACEHOLDER_SOURCE = `\\{(${SUBJECT_PLACEHOLDERS.join('|')})\\}`;
+const PLACEHOLDER = new RegExp(PLACEHOLDER_SOURCE, 'g');
+// A separate non-global copy: `test` on a global regex moves its lastIndex.
+const HAS_PLACEHOLDER = new RegExp(PLACEHOLDER_SOURCE);
+
+// Subjects JetStream or the client own: publishing outbox events there breaks them.
+const SYSTEM_PREFIXES = ['$JS.', '$SYS.', '_INBOX.'];
+// The protocol's control line is 4096 bytes and also carries the reply inbox and sizes.
+const MAX_SUBJECT_BYTES = 3000;
+const FORBIDDEN_CHARACTER = /[\s\p{Cc}]/u;
+
+function tokenProblem(subject: string, wildcards: boolean): string | undefined {
+  const tokens = subject.split('.');
+  for (const [index, token] of tokens.entries()) {
+    if (token === '') return 'has an empty token (a leading, trailing or doubled ".")';
+    if (token === '*' || token === '>') {
+      if (!wildcards) return `contains the wildcard "${token}"; a message is published to one exact subject`;
+      if (token === '>' && index !== tokens.length - 1) return 'has ">" before its last token';
+      continue;
+    }
+    if (token.includes('*') || token.includes('>')) {
+      return `has "*" or ">" inside the token "${token}"; wildcards are whole tokens only`;
+    }
+  }
+  return undefined;
+}
+
+function commonProblem(subject: string): string | undefined {
+  if (subject.length === 0) return 'is empty';
+  if (FORBIDDEN_CHARACTER.test(subject)) return 'contains whitespace or a control character';
+  if (Buffer.byteLength(subject, 'utf8') > MAX_SUBJECT_BYTES) {
+    return `is longer than ${MAX_SUBJECT_BYTES} bytes`;
+  }
+  const prefix = SYSTEM_PREFIXES.find((p) => subject.startsWith(p));
+  if (prefix) return `starts with "${prefix}", which NATS reserves for itself`;
+  return undefined;
+}
+
+/** Why a message cannot be published to `subject`, or undefined when it can. */
+export function publishSubjectProblem(subject: string): string | undefined {
+  return commonProblem(subject) ?? tokenProblem(subject, false);
+}
+
+/** Why `pattern` is not a valid stream subject (wildcards allowed), or undefined when it is. */
+export function subjectPatternProblem(pattern: string): string | undefined {
+  return commonProblem(pattern) ?? tokenProblem(pattern, true);
+}
+
+/**
+ * Whether every subject that `inner` matches is matched by `outer` too (`*`: one token, `>`: one
+ * or more). For an exact subject as `inner`, whether the pattern `outer` takes it.
+ */
+export function patternCovers(outer: string, inner: string): boolean {
+  const a = outer.split('.');
+  const b = inner.split('.');
+  for (let i = 0; i < a.length; i++) {
+    const token = a[i] as string;
+    if (token === '>') return b.length > i;
+    const other = b[i];
+    if (other === undefined) return false;
+    if (other === '>') return false;
+    if (token === '*') continue;
+    if (token !== other) return false;
+  }
+  return a.length === b.length;
+}
+
+/** True for a plain subject: every event goes to it. */
+export function isStaticSubject(subject: string | SubjectFunction): subject is string {
+  return typeof subject === 'string' && !HAS_PLACEHOLDER.test(subject);
+}
+
+/** Unknown `{...}` names in a template (NATS has no hash tags, so any other `{name}` is a mistake). */
+export function unknownPlaceholders(template: string): string[] {
+  const unknown: string[] = [];
+  for (const match of template.matchAll(/\{([^{}]*)\}/g)) {
+    const name = match[1] ?? '';
+    if (!(SUBJECT_PLACEHOLDERS as readonly string[]).includes(name)) unknown.push(name);
+  }
+  return unknown;
+}
+
+/**
+ * The subjects a stream needs for `subject`: the subject itself when it is plain, else the literal
+ * tokens before the first placeholder followed by `>` (a value such as `order.created` spans
+ * several tokens). Undefined when that cannot be worked out (a function, or a template that starts
+ * with a placeholder): `stream_subjects` must say.
+ */
+export function streamSubjectsFor(subject: string | SubjectFunction): string[] | undefined {
+  if (typeof subject === 'function') return undefined;
+  if (!HAS_PLACEHOLDER.test(subject)) return [subject];
+  const literal: string[] = [];
+  for (const token of subject.split('.')) {
+    if (HAS_PLACEHOLDER.test(token)) break;
+    literal.push(token);
+  }
+  return literal.length === 0 ? undefined : [`${literal.join('.')}.>`];
+}
+
+/** Resolves each event's subject from `subject` (a subject, a template, or a function). */
+export function subjectResolver(subject: string | SubjectFunction): (event: OutboxEvent) => string {
+  if (typeof subject === 'function') {
+    return (event) => {
+      const name = subject(event);
+      if (typeof name !== 'string') {
+        throw new TypeError(`the subject function returned ${typeof name}; expected a string`);
+      }
+      return name;
+    };
+  }
+  if (!HAS_PLACEHOLDER.test(subject)) return () => subject;
+  return (event) =>
+    subject.replace(PLACEHOLDER, (_match, name: string) => {
+      switch (name) {
+        case 'event_type':
+          return event.eventType;
+        case 'source':
+          return event.source;
+        case 'subject':
+          return event.subject ?? '';
+        case 'key':
+          return event.key ?? '';
+        default:
+          return event.backend;
+      }
+    });
+}

@@ -1,0 +1,218 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Backend, BackendHealth, PublishOutcome } from '@dispatch/core';
+import { recordingLogger } from '@dispatch/core/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { NatsOptionsInput } from '../src/index.js';
+import { kinds, makeEvents, NatsServer, openBackend, sparePort } from './helpers.js';
+
+const PASSWORD = 'TopSecret9-pw';
+const WRONG = 'WrongSecret8-pw';
+const TOKEN = 'TokenSecret7-t';
+
+/** Everything a person could read about a backend: outcome errors, health, and every log line. */
+function visibleText(outcomes: PublishOutcome[], health: BackendHealth, lines: unknown[]): string {
+  const errors = outcomes.map((o) => (o.ok ? '' : `${o.error.message} ${String(o.error.cause ?? '')}`));
+  return JSON.stringify({ errors, health, lines });
+}
+
+/** Publish, check health and close, keeping all the text it produced. */
+async function exercise(options: NatsOptionsInput): Promise<{ outcomes: PublishOutcome[]; text: string }> {
+  const logger = recordingLogger();
+  let backend: Backend | undefined;
+  try {
+    backend = await openBackend(options, 15_000, logger);
+    const outcomes = await backend.publish(makeEvents(2));
+    const health = await backend.health();
+    return { outcomes, text: visibleText(outcomes, health, logger.lines) };
+  } finally {
+    await backend?.close();
+  }
+}
+
+describe('credentials never show', () => {
+  it('a password in a server URL stays out of errors, health and logs when nothing listens', async () => {
+    const port = await sparePort();
+    const { outcomes, text } = await exercise({
+      servers: `nats://alice:${PASSWORD}@127.0.0.1:${port}`,
+      connect_timeout: 1,
+    });
+    expect(kinds(outcomes)).toEqual(['unavailable', 'unavailable']);
+    expect(text).toContain(`Cannot connect to NATS at nats://127.0.0.1:${port}`);
+    expect(text).not.toContain(PASSWORD);
+    expect(text).not.toContain('alice');
+  });
+});
+
+describe('user and password', () => {
+  let server: NatsServer;
+
+  beforeAll(async () => {
+    server = await NatsServer.start(['--user', 'alice', '--pass', PASSWORD], {
+      user: 'alice',
+      pass: PASSWORD,
+    });
+  });
+
+  afterAll(async () => {
+    await server.destroy();
+  });
+
+  it('log in from the options or from the server URL, and never show in health', async () => {
+    for (const options of [
+      { servers: server.url, user: 'alice', password: PASSWORD },
+      { servers: `nats://alice:${encodeURIComponent(PASSWORD)}@127.0.0.1:${server.port}` },
+    ]) {
+      const { outcomes, text } = await exercise({ ...options, stream: 'AUTH' });
+      expect(kinds(outcomes)).toEqual(['published', 'published']);
+      expect(text).not.toContain(PASSWORD);
+    }
+  });
+
+  it('a wrong password is "unavailable", and neither password shows', async () => {
+    const { outcomes, text } = await exercise({
+      servers: server.url,
+      user: 'alice',
+      password: WRONG,
+      stream: 'AUTH',
+    });
+    expect(kinds(outcomes)).toEqual(['unavailable', 'unavailable']);
+    expect(text).toMatch(/Authorization Violation/);
+    expect(text).not.toContain(WRONG);
+    expect(text).not.toContain(PASSWORD);
+  });
+});
+
+describe('token', () => {
+  let server: NatsServer;
+
+  beforeAll(async () => {
+    server = await NatsServer.start(['--auth', TOKEN], { token: TOKEN });
+  });
+
+  afterAll(async () => {
+    await server.destroy();
+  });
+
+  it('logs in with the token and never shows it; without it the server refuses', async () => {
+    const good = await exercise({ servers: server.url, token: TOKEN, stream: 'TOKEN' });
+    expect(kinds(good.outcomes)).toEqual(['published', 'published']);
+    expect(good.text).not.toContain(TOKEN);
+    const none = await exercise({ servers: server.url, stream: 'TOKEN', connect_timeout: 1 });
+    expect(kinds(none.outcomes)).toEqual(['unavailable', 'unavailable']);
+  });
+});
+
+/** A throwaway CA, a server certificate for 127.0.0.1 / localhost, and a client certificate. */
+function makeCertificates(dir: string): void {
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+  const subj = (cn: string) => ['-subj', `/CN=${cn}`];
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '1',
+    ...subj('dispatch-test-ca'),
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+  );
+  for (const [name, ext] of [
+    ['server', 'subjectAltName=DNS:localhost,IP:127.0.0.1'],
+    ['client', 'extendedKeyUsage=clientAuth'],
+  ] as const) {
+    openssl(
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      ...subj(`dispatch-test-${name}`),
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.csr`,
+    );
+    execFileSync('sh', ['-c', `printf '%s' "${ext}" > ${name}.ext`], { cwd: dir });
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-days',
+      '1',
+      '-extfile',
+      `${name}.ext`,
+      '-out',
+      `${name}.crt`,
+    );
+  }
+}
+
+describe('TLS', () => {
+  let dir: string;
+  let server: NatsServer;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'dispatch-nats-tls-'));
+    makeCertificates(dir);
+    const file = (name: string) => readFileSync(join(dir, name), 'utf8');
+    server = await NatsServer.start(
+      [
+        '--tls',
+        '--tlscert',
+        join(dir, 'server.crt'),
+        '--tlskey',
+        join(dir, 'server.key'),
+        '--tlsverify',
+        '--tlscacert',
+        join(dir, 'ca.crt'),
+      ],
+      { tls: { ca: file('ca.crt'), cert: file('client.crt'), key: file('client.key') } },
+    );
+  });
+
+  afterAll(async () => {
+    await server?.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('publishes with the CA and a client certificate, given as file paths', async () => {
+    const { outcomes } = await exercise({
+      servers: `tls://127.0.0.1:${server.port}`,
+      tls: { ca: join(dir, 'ca.crt'), cert: join(dir, 'client.crt'), key: join(dir, 'client.key') },
+      stream: 'TLS',
+    });
+    expect(kinds(outcomes)).toEqual(['published', 'published']);
+  });
+
+  it('is "unavailable" without the client certificate, or without trusting the CA', async () => {
+    const noCert = await exercise({
+      servers: server.url,
+      tls: { ca: join(dir, 'ca.crt') },
+      stream: 'TLS',
+      connect_timeout: 2,
+    });
+    expect(kinds(noCert.outcomes)).toEqual(['unavailable', 'unavailable']);
+    const untrusted = await exercise({ servers: server.url, tls: true, stream: 'TLS', connect_timeout: 2 });
+    expect(kinds(untrusted.outcomes)).toEqual(['unavailable', 'unavailable']);
+    expect(untrusted.text).toMatch(/certificate/i);
+  });
+
+  it('names a TLS file that cannot be read', async () => {
+    const missing = join(dir, 'missing-ca.crt');
+    const { outcomes, text } = await exercise({ servers: server.url, tls: { ca: missing }, stream: 'TLS' });
+    expect(kinds(outcomes)).toEqual(['unavailable', 'unavailable']);
+    expect(text).toContain(`tls.ca: cannot read \\"${missing}\\" (no such file)`);
+  });
+});
