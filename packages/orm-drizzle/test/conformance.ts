@@ -1,0 +1,40 @@
+import { runStoreConformance } from '@dispatch/core/testing';
+import { drizzleStore, withOutboxTransaction } from '../src/index.js';
+import {
+  type DatabaseName,
+  dropOutbox,
+  openDatabase,
+  removeTempFiles,
+  type TestDatabase,
+  uniqueTable,
+} from './databases.js';
+
+/** The store conformance suite on one database, a fresh table per test. */
+export function runConformanceOn(
+  name: DatabaseName,
+  options: { title?: string; storeOptions?: Record<string, unknown> } = {},
+): void {
+  let database: TestDatabase;
+  runStoreConformance({
+    name: `drizzle (${options.title ?? name})`,
+    setup: async () => {
+      database = await openDatabase(name);
+    },
+    teardown: async () => {
+      await database.close();
+      removeTempFiles();
+    },
+    store: async () => {
+      const tableName = uniqueTable('conf');
+      return {
+        definition: drizzleStore,
+        options: { db: database.db, tableName, ...options.storeOptions },
+        // The way Drizzle users open a transaction the store can write in.
+        transaction: (work) => withOutboxTransaction(database.db, (tx) => work(tx)),
+        cleanup: () => dropOutbox(database, tableName),
+      };
+    },
+    // LISTEN/NOTIFY is PostgreSQL's; the other databases rely on polling.
+    capabilities: { transactions: true, wakeups: name === 'postgresql' },
+  });
+}
