@@ -1,4 +1,4 @@
-import { cloudEventJson } from '@dispatch/core';
+import { cloudEventJson, formatTimestamp } from '@dispatch/core';
 import { makeOutboxEvent } from '@dispatch/core/testing';
 import { describe, expect, it } from 'vitest';
 import { messageBytes, STRUCTURED_CONTENT_TYPE, toNatsMessage } from './message.js';
@@ -27,7 +27,7 @@ describe('toNatsMessage', () => {
       ['event_id', event.id],
       ['event_type', event.eventType],
       ['source', event.source],
-      ['timestamp', event.createdAt.toISOString()],
+      ['timestamp', formatTimestamp(event.createdAt)],
       ['tenant', 'acme'],
       ['retries', '2'],
       ['urgent', 'true'],

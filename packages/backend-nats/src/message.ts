@@ -1,4 +1,11 @@
-import { cloudEventJson, type OutboxEvent, RESERVED_FIELDS, type ScalarValue } from '@dispatch/core';
+import {
+  cloudEventJson,
+  formatTimestamp,
+  type OutboxEvent,
+  RESERVED_FIELDS,
+  type ScalarValue,
+  type TimestampFormat,
+} from '@dispatch/core';
 
 /** How the CloudEvent travels: the whole JSON event as the body, or data as body and `ce-*` headers. */
 export type CloudEventMode = 'structured' | 'binary';
@@ -52,12 +59,16 @@ function binaryBody(event: OutboxEvent): string {
  * field that a header cannot carry, or that would shadow a header of the backend's, makes the
  * event unpublishable, and so does a value with a line break.
  */
-export function toNatsMessage(event: OutboxEvent, mode: CloudEventMode): MessageResult {
+export function toNatsMessage(
+  event: OutboxEvent,
+  mode: CloudEventMode,
+  timestampFormat: TimestampFormat = 'isoformat',
+): MessageResult {
   const headers: [string, string][] = [
     ['event_id', event.id],
     ['event_type', event.eventType],
     ['source', event.source],
-    ['timestamp', event.createdAt.toISOString()],
+    ['timestamp', formatTimestamp(event.createdAt, timestampFormat)],
   ];
   for (const [name, value] of Object.entries(event.fields)) {
     if (RESERVED_FIELDS.includes(name)) continue;

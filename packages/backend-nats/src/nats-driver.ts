@@ -221,7 +221,7 @@ export function createNatsDriver(
         );
         return;
       }
-      const built = toNatsMessage(event, options.cloud_event_mode);
+      const built = toNatsMessage(event, options.cloud_event_mode, options.timestamp_format);
       if (!built.ok) {
         reject(index, event, `event ${event.id} cannot be sent as a NATS message: ${built.problem}`);
         return;

@@ -37,6 +37,7 @@ describe('options', () => {
       publish_timeout: 5,
       connect_timeout: 5,
       cloud_event_mode: 'structured',
+      timestamp_format: 'isoformat',
     });
   });
 

@@ -134,6 +134,13 @@ export const natsOptionsSchema = z
     cloud_event_mode: z
       .enum(['structured', 'binary'], { error: 'expected "structured" or "binary"' })
       .default('structured'),
+    /**
+     * The `timestamp` header's form: `isoformat` (`2026-11-27T15:26:58.241000+00:00`, the original
+     * library's, read by every Python 3) or `toISOString` (`...58.241Z`). @default 'isoformat'
+     */
+    timestamp_format: z
+      .enum(['isoformat', 'toISOString'], { error: 'expected "isoformat" or "toISOString"' })
+      .default('isoformat'),
   })
   .superRefine((options, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
@@ -257,6 +264,8 @@ export interface NatsOptionsInput {
   connect_timeout?: number | undefined;
   /** `structured` (JSON CloudEvent body) or `binary` (data body, `ce-*` headers). @default 'structured' */
   cloud_event_mode?: 'structured' | 'binary' | undefined;
+  /** The `timestamp` header's form (see `TimestampFormat` in core). @default 'isoformat' */
+  timestamp_format?: 'isoformat' | 'toISOString' | undefined;
 }
 
 // Keeps the interface above and the schema in step: each must accept what the other describes.

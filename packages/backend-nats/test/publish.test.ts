@@ -1,4 +1,4 @@
-import { toCloudEvent } from '@dispatch/core';
+import { formatTimestamp, toCloudEvent } from '@dispatch/core';
 import { makeOutboxEvent } from '@dispatch/core/testing';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -68,7 +68,7 @@ describe('publishing to the shared nats-server', () => {
       event_id: event.id,
       event_type: 'order.created',
       source: event.source,
-      timestamp: event.createdAt.toISOString(),
+      timestamp: formatTimestamp(event.createdAt),
       tenant: 'acme',
       retries: '2',
       key: 'customer-7',
