@@ -1,0 +1,95 @@
+import type { Hooks, Logger } from '@dispatch/core';
+import type { Final, Overtaken } from './key-runs.js';
+import type { WorkerMetrics } from './metrics.js';
+import type { BatchReport } from './worker-types.js';
+
+/**
+ * What follows a recorded batch, for the outcomes the store applied (`applied`): the counts in
+ * `report`, metrics, a log line per retry and failure, and the `published` / `failed` hooks.
+ */
+export function afterRecord(
+  finals: readonly Final[],
+  applied: ReadonlySet<string>,
+  report: BatchReport,
+  { hooks, metrics, logger }: { hooks: Hooks; metrics: WorkerMetrics; logger: Logger },
+): void {
+  const notifyPublished = hooks.has('published');
+  const notifyFailed = hooks.has('failed');
+  const now = new Date();
+  // Published counts are summed per backend and type first: one metrics update per group, not per event.
+  const published = new Map<string, { backend: string; eventType: string; count: number }>();
+  for (const { event, outcome, reason } of finals) {
+    if (!applied.has(event.id)) continue;
+    switch (outcome.status) {
+      case 'published': {
+        report.published += 1;
+        const group = `${event.backend}\u0000${event.eventType}`;
+        const entry = published.get(group);
+        if (entry) entry.count += 1;
+        else published.set(group, { backend: event.backend, eventType: event.eventType, count: 1 });
+        if (notifyPublished)
+          void hooks.emit('published', {
+            ...event,
+            status: 'published',
+            publishedAt: now,
+            lockedUntil: null,
+          });
+        break;
+      }
+      case 'retry':
+        report.retried += 1;
+        metrics.retried(event.backend, event.eventType);
+        logger.warn(
+          {
+            eventId: event.id,
+            eventType: event.eventType,
+            backend: event.backend,
+            attempt: event.attempts,
+            err: outcome.error,
+            retryInMs: outcome.delayMs,
+          },
+          `publish failed; retrying in ${(outcome.delayMs / 1000).toFixed(1)} s`,
+        );
+        break;
+      case 'failed':
+        report.failed += 1;
+        metrics.failed(event.backend, event.eventType, reason ?? 'rejected');
+        logger.error(
+          {
+            eventId: event.id,
+            eventType: event.eventType,
+            backend: event.backend,
+            attempts: event.attempts,
+            err: outcome.error,
+          },
+          reason === 'exhausted' ? 'event failed: out of retries' : 'event failed: rejected by the backend',
+        );
+        if (notifyFailed) {
+          void hooks.emit('failed', {
+            ...event,
+            status: 'failed',
+            lastError: outcome.error,
+            history: [...event.history, { at: now.toISOString(), error: outcome.error }],
+            lockedUntil: null,
+          });
+        }
+        break;
+      case 'released':
+        report.released += 1;
+        metrics.released(event.backend, outcome.reason ?? 'released');
+        break;
+    }
+  }
+  for (const { backend, eventType, count } of published.values())
+    metrics.published(backend, eventType, count);
+}
+
+/** One warning per batch for a backend that went on with a key after an earlier event of it failed. */
+export function warnOvertaken(logger: Logger, overtaken: readonly Overtaken[]): void {
+  const [first] = overtaken;
+  if (!first) return;
+  logger.warn(
+    { ...first, events: overtaken.length },
+    `backend "${first.backend}" did not stop key "${first.key}" at its first failure: it wrote event ${first.publishedId} after event ${first.failedId} failed; recorded as published, ahead of the earlier event`,
+  );
+}

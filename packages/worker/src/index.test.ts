@@ -1,0 +1,14 @@
+import { expect, it } from 'vitest';
+
+it('exports the public API only', async () => {
+  const exported = Object.keys(await import('./index.js')).sort();
+  expect(exported).toEqual([
+    'ReadinessCheck',
+    'Worker',
+    'WorkerMetrics',
+    'createWorker',
+    'runCleanup',
+    'runCli',
+    'startMetricsServer',
+  ]);
+});
