@@ -1,9 +1,4 @@
-import {
-  BackendUnavailableError,
-  EventRejectedError,
-  type FailureKind,
-  PublishFailedError,
-} from '@dispatch/core';
+import { dispatchFailureKind, type FailureKind } from '@dispatch/core';
 
 /** JetStream API error codes (`err_code`) this backend tells apart. */
 export const JS_ERR = {
@@ -78,9 +73,8 @@ export function isNoResponders(error: unknown, depth = 0): boolean {
 
 /** The failure kind of anything the client threw (for one message, the whole batch or a health check). */
 export function classifyError(error: unknown, depth = 0): FailureKind {
-  if (error instanceof BackendUnavailableError) return 'unavailable';
-  if (error instanceof EventRejectedError) return 'rejected';
-  if (error instanceof PublishFailedError) return 'retryable';
+  const known = dispatchFailureKind(error);
+  if (known) return known;
   if (typeof error !== 'object' || error === null || depth > 4) return 'retryable';
   const name = nameOf(error);
   const message = String((error as { message?: unknown }).message ?? '');

@@ -1,5 +1,11 @@
 import type { FailureKind } from '@dispatch/core';
-import { BackendUnavailableError, EventRejectedError, PublishFailedError, redactText } from '@dispatch/core';
+import {
+  BackendUnavailableError,
+  dispatchFailureKind,
+  EventRejectedError,
+  PublishFailedError,
+  redactText,
+} from '@dispatch/core';
 
 /**
  * Error replies that mean the server cannot take writes right now, whatever the event: the worker
@@ -86,9 +92,8 @@ export function classifyReply(message: string): FailureKind {
 
 /** The failure kind of anything a client threw (for the whole batch or a health check). */
 export function classifyError(error: unknown): FailureKind {
-  if (error instanceof BackendUnavailableError) return 'unavailable';
-  if (error instanceof EventRejectedError) return 'rejected';
-  if (error instanceof PublishFailedError) return 'retryable';
+  const known = dispatchFailureKind(error);
+  if (known) return known;
   if (typeof error !== 'object' || error === null) return 'retryable';
   const { code, name, message } = error as { code?: unknown; name?: unknown; message?: unknown };
   if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return 'unavailable';

@@ -9,7 +9,7 @@ import {
   type ResolvedConfig,
   resolveConfig,
 } from './config.js';
-import { ClosedError, ConfigError, InvalidEventError, type Issue } from './errors.js';
+import { ClosedError, ConfigError, hasErrorCode, InvalidEventError, type Issue } from './errors.js';
 import type { NewEvent } from './event.js';
 import {
   cloudEventToInput,
@@ -81,11 +81,11 @@ export async function createDispatch(
   try {
     resolved = resolveConfig(config, options.source);
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
+    if (!hasErrorCode(error, 'DISPATCH_CONFIG_INVALID')) throw error;
     // Also load what can be loaded, so a wrong module or bad options show up in the same report.
     const { publishers, store } = loadableEntries(config);
     const loaded = await loadEntries(publishers, store, configDir, silentLogger);
-    throw new ConfigError([...error.issues, ...loaded.issues], { source: options.source });
+    throw new ConfigError([...(error as ConfigError).issues, ...loaded.issues], { source: options.source });
   }
   const logger = resolved.LOGGING.LOGGER ?? createConsoleLogger({ level: resolved.LOGGING.LEVEL });
   const loaded = await loadEntries(resolved.OUTBOX_PUBLISHERS, resolved.OUTBOX_STORE, configDir, logger);
@@ -201,7 +201,7 @@ async function loadEntries(
 ): Promise<{ backends: Map<string, Backend>; store: OutboxStore | undefined; issues: Issue[] }> {
   const issues: Issue[] = [];
   const collect = (path: string, error: unknown): void => {
-    if (error instanceof ConfigError) issues.push(...error.issues);
+    if (hasErrorCode(error, 'DISPATCH_CONFIG_INVALID')) issues.push(...(error as ConfigError).issues);
     else issues.push({ path, message: (error as Error).message });
   };
   const backends = new Map<string, Backend>();

@@ -21,8 +21,12 @@ export interface DispatchErrorOptions {
   cause?: unknown;
 }
 
+/** Marks Dispatch errors, so that two copies of core (ESM and CommonJS, or two versions) agree. */
+const DISPATCH_ERROR: unique symbol = Symbol.for('dispatch.error');
+
 export class DispatchError extends Error {
   readonly code: DispatchErrorCode;
+  readonly [DISPATCH_ERROR] = true;
 
   constructor(code: DispatchErrorCode, message: string, options: DispatchErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -166,6 +170,20 @@ export class InvalidArgumentError extends DispatchError {
   }
 }
 
+/**
+ * Whether `value` is an error Dispatch threw, from this copy of core or any other: recognised by
+ * its brand and code, not by `instanceof`.
+ */
 export function isDispatchError(value: unknown): value is DispatchError {
-  return value instanceof DispatchError;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { [DISPATCH_ERROR]?: unknown })[DISPATCH_ERROR] === true &&
+    typeof (value as { code?: unknown }).code === 'string'
+  );
+}
+
+/** Whether `value` is a Dispatch error with `code` (from any copy of core). */
+export function hasErrorCode(value: unknown, code: DispatchErrorCode): value is DispatchError {
+  return isDispatchError(value) && value.code === code;
 }

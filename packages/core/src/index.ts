@@ -46,6 +46,7 @@ export {
   DispatchError,
   type DispatchErrorCode,
   EventRejectedError,
+  hasErrorCode,
   InvalidArgumentError,
   InvalidEventError,
   type Issue,
@@ -72,6 +73,7 @@ export {
   type ScalarValue,
 } from './event.js';
 export { type PublishCloudEventOptions, type PublishEventInput, prepareEvent } from './event-input.js';
+export { dispatchFailureKind, errorForFailure } from './failure-kinds.js';
 export { type EventHandler, type HookEvents, type HookHandler, type HookName, Hooks } from './hooks.js';
 export { findJsonProblems } from './json.js';
 export { loadDefinition } from './loader.js';

@@ -3,7 +3,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createJiti } from 'jiti';
 import { type BackendDefinition, isBackendDefinition } from './backend.js';
-import { LoadError } from './errors.js';
+import { hasErrorCode, LoadError } from './errors.js';
 import { isStoreDefinition, type StoreDefinition } from './store.js';
 
 type Kind = 'backend' | 'store';
@@ -94,7 +94,7 @@ export async function loadDefinition(
       module = (await import(resolvedFrom)) as Record<string, unknown>;
     }
   } catch (error) {
-    if (error instanceof LoadError) throw error;
+    if (hasErrorCode(error, 'DISPATCH_LOAD_FAILED')) throw error;
     throw new LoadError(
       specifier,
       `Cannot load ${kind} "${specifier}" (from ${configDir}): ${(error as Error).message}`,

@@ -6,16 +6,9 @@ import type {
   FailureKind,
   PublishOutcome,
 } from './backend.js';
-import {
-  BackendUnavailableError,
-  ClosedError,
-  ConfigError,
-  DispatchError,
-  EventRejectedError,
-  PublishFailedError,
-  TimeoutError,
-} from './errors.js';
+import { ClosedError, ConfigError, hasErrorCode, isDispatchError, PublishFailedError } from './errors.js';
 import type { OutboxEvent } from './event.js';
+import { dispatchFailureKind, errorForFailure } from './failure-kinds.js';
 import type { Logger } from './logger.js';
 import { redactText } from './redact.js';
 import { validateWith } from './schema-issues.js';
@@ -44,9 +37,8 @@ export async function validateBackendOptions<O>(
 
 /** The failure kind an error stands for, whoever raised it. */
 export function failureKindOf(error: unknown, classify?: (error: unknown) => FailureKind): FailureKind {
-  if (error instanceof BackendUnavailableError || error instanceof TimeoutError) return 'unavailable';
-  if (error instanceof EventRejectedError) return 'rejected';
-  if (error instanceof PublishFailedError) return 'retryable';
+  const known = dispatchFailureKind(error);
+  if (known) return known;
   if (classify) {
     try {
       return classify(error);
@@ -65,11 +57,8 @@ function asError(error: unknown): Error {
 /** An error for an outcome, with credentials stripped from its message. */
 function outcomeError(kind: FailureKind, error: unknown, backend: string): Error {
   const original = asError(error);
-  if (original instanceof DispatchError) return original;
-  const message = `${backend}: ${redactText(original.message)}`;
-  if (kind === 'unavailable') return new BackendUnavailableError(message, { cause: original });
-  if (kind === 'rejected') return new EventRejectedError(message, { cause: original });
-  return new PublishFailedError(message, { cause: original });
+  if (isDispatchError(original)) return original;
+  return errorForFailure(kind, `${backend}: ${redactText(original.message)}`, original);
 }
 
 /**
@@ -116,7 +105,18 @@ export async function createBackend<O>(
           logger: options.logger,
           configDir: options.configDir ?? process.cwd(),
         });
-        if (created.connect) await withTimeout(created.connect(), timeoutMs, `${label} connect`);
+        if (created.connect) {
+          try {
+            await withTimeout(created.connect(), timeoutMs, `${label} connect`);
+          } catch (error) {
+            // Core owns the lifecycle: a driver that could not connect (or took too long) is closed
+            // here, so its half-open connection and reconnect timers do not outlive the attempt.
+            await Promise.resolve()
+              .then(() => created.close())
+              .catch(() => {});
+            throw error;
+          }
+        }
         return created;
       })();
       // A failed create/connect is retried on the next call rather than cached forever.
@@ -144,9 +144,9 @@ export async function createBackend<O>(
     try {
       instance = await ready();
     } catch (error) {
-      if (error instanceof ClosedError) throw error;
+      if (hasErrorCode(error, 'DISPATCH_CLOSED')) throw error;
       // Could not create or connect: the backend is unreachable, not the events at fault.
-      return failAll(error instanceof EventRejectedError ? 'rejected' : 'unavailable', error);
+      return failAll(hasErrorCode(error, 'DISPATCH_EVENT_REJECTED') ? 'rejected' : 'unavailable', error);
     }
     let results: PublishOutcome[];
     try {

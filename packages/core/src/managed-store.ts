@@ -1,5 +1,6 @@
 import { ClosedError, ConfigError, InvalidArgumentError } from './errors.js';
 import type { Logger } from './logger.js';
+import { redactText } from './redact.js';
 import { validateWith } from './schema-issues.js';
 import type { ClaimRequest, OutboxStore, StoreDefinition, StoreDriver } from './store.js';
 
@@ -35,7 +36,8 @@ function checkClaim(request: ClaimRequest): void {
 
 /**
  * Wrap a store definition: options validated up front, the driver created and connected once on
- * first use (again after a failed connect), arguments checked, and no use after close.
+ * first use (again after a failed connect), arguments checked, no use after close, calls in flight
+ * finished before the driver closes, and credentials masked in health answers.
  */
 export async function createStore<O>(
   definition: StoreDefinition<O>,
@@ -54,6 +56,16 @@ export async function createStore<O>(
   let connected: Promise<StoreDriver> | undefined;
   let closing: Promise<void> | undefined;
   let closed = false;
+  // Calls in flight: close() waits for them, so a record or claim is never cut off mid-write.
+  const inFlight = new Set<Promise<unknown>>();
+  const track = <T>(work: () => Promise<T>): Promise<T> => {
+    if (closed) return Promise.reject(new ClosedError(label));
+    const running = work();
+    inFlight.add(running);
+    const done = () => inFlight.delete(running);
+    running.then(done, done);
+    return running;
+  };
 
   // Creating the driver does no I/O; connecting checks the schema, which `migrate` must skip.
   const instance = (): Promise<StoreDriver> => {
@@ -93,17 +105,17 @@ export async function createStore<O>(
         insertContext.onCommit();
         return;
       }
-      return (await ready()).insert(events, insertContext);
+      return track(async () => (await ready()).insert(events, insertContext));
     },
     async claim(request) {
       checkClaim(request);
-      return (await ready()).claim(request);
+      return track(async () => (await ready()).claim(request));
     },
     async renew(owner, ids, leaseMs) {
       requireIds('renew', ids);
       requireInteger('renew leaseMs', leaseMs, 1);
       if (ids.length === 0) return [];
-      return (await ready()).renew(owner, ids, leaseMs);
+      return track(async () => (await ready()).renew(owner, ids, leaseMs));
     },
     async record(owner, outcomes) {
       if (!Array.isArray(outcomes)) throw new InvalidArgumentError('record expects an array of outcomes');
@@ -115,41 +127,43 @@ export async function createStore<O>(
           }
         }
       }
-      return (await ready()).record(owner, outcomes);
+      return track(async () => (await ready()).record(owner, outcomes));
     },
     async cleanup(request) {
       requireInteger('cleanup limit', request.limit, 1);
       if (!Number.isFinite(request.olderThanMs) || request.olderThanMs < 0) {
         throw new InvalidArgumentError('cleanup olderThanMs must be a finite number >= 0');
       }
-      return (await ready()).cleanup(request);
+      return track(async () => (await ready()).cleanup(request));
     },
     async list(request) {
       if (request.limit !== undefined) requireInteger('list limit', request.limit, 1);
-      return (await ready()).list(request);
+      return track(async () => (await ready()).list(request));
     },
     async get(id) {
-      return (await ready()).get(id);
+      return track(async () => (await ready()).get(id));
     },
     async requeue(ids) {
       requireIds('requeue', ids);
       if (ids.length === 0) return 0;
-      return (await ready()).requeue(ids);
+      return track(async () => (await ready()).requeue(ids));
     },
     async fail(ids, reason) {
       requireIds('fail', ids);
       if (ids.length === 0) return 0;
-      return (await ready()).fail(ids, reason);
+      return track(async () => (await ready()).fail(ids, reason));
     },
     async stats() {
-      return (await ready()).stats();
+      return track(async () => (await ready()).stats());
     },
     async health() {
       if (closed) return { ok: false, error: `${label} is closed` };
+      // Health answers end up in probes and logs: credentials are masked, as for backends.
       try {
-        return await (await ready()).health();
+        const result = await (await ready()).health();
+        return result.error === undefined ? result : { ...result, error: redactText(result.error) };
       } catch (error) {
-        return { ok: false, error: (error as Error).message };
+        return { ok: false, error: redactText((error as Error)?.message ?? String(error)) };
       }
     },
     async subscribe(listener) {
@@ -161,6 +175,7 @@ export async function createStore<O>(
       if (!closing) {
         closed = true;
         closing = (async () => {
+          await Promise.allSettled([...inFlight]);
           const current = created;
           created = undefined;
           connected = undefined;

@@ -105,6 +105,38 @@ describe('createBackend (core-owned lifecycle)', () => {
     expect(attempts).toBe(2);
   });
 
+  it('closes a driver whose connect failed or timed out, and creates a new one for the next try', async () => {
+    const drivers: { closed: boolean }[] = [];
+    let attempt = 0;
+    const definition = defineBackend({
+      type: 'slow-then-failing',
+      create: () => {
+        const driver = { closed: false };
+        drivers.push(driver);
+        return {
+          connect: async () => {
+            attempt += 1;
+            if (attempt === 1) await new Promise(() => {}); // never answers
+            if (attempt === 2) throw new Error('ECONNREFUSED');
+          },
+          publish: async (events: readonly OutboxEvent[]) =>
+            events.map((event) => ({ id: event.id, ok: true as const })),
+          health: async () => ({ ok: true }),
+          close: async () => {
+            driver.closed = true;
+          },
+        };
+      },
+    });
+    const backend = await createBackend(definition, {}, { ...opts, timeoutMs: 50 });
+    expect((await backend.publish([makeOutboxEvent()]))[0]).toMatchObject({ failure: 'unavailable' });
+    expect((await backend.publish([makeOutboxEvent()]))[0]).toMatchObject({ failure: 'unavailable' });
+    expect(drivers.map((driver) => driver.closed)).toEqual([true, true]);
+    expect((await backend.publish([makeOutboxEvent()]))[0]).toMatchObject({ ok: true });
+    await backend.close();
+    expect(drivers.map((driver) => driver.closed)).toEqual([true, true, true]);
+  });
+
   it('gives every event exactly one outcome, whatever the driver returned', async () => {
     const { definition } = recordingBackend(async (events) => [
       { id: events[0]!.id, ok: true },
