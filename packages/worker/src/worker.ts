@@ -8,12 +8,11 @@ import {
   type OutboxEvent,
   type OutcomeRecord,
   type PublishOutcome,
-  type RecordResult,
 } from '@dispatch/core';
 import type { Tracer } from '@opentelemetry/api';
 import { afterRecord, warnOvertaken } from './after-record.js';
 import { BackendGate } from './backend-gate.js';
-import { retryDelay } from './backoff.js';
+import { type BackoffSettings, retryDelay } from './backoff.js';
 import { ClaimAhead } from './claim-ahead.js';
 import { HeldKeys } from './held-keys.js';
 import { IdleSleep } from './idle-sleep.js';
@@ -56,6 +55,8 @@ export class Worker {
   readonly #random: () => number;
   readonly #gates = new Map<string, BackendGate>();
   readonly #settings: WorkerSettings;
+  /** OUTBOX_WORKER's retry delays, read once: every publish result is decided with them. */
+  readonly #backoff: BackoffSettings;
   #state: WorkerState = 'idle';
   #running: Promise<void> | undefined;
   /** `stop()` was called: outcome writes retry no longer than SHUTDOWN_TIMEOUT past it. */
@@ -73,6 +74,7 @@ export class Worker {
     this.#dispatch = dispatch;
     const settings = resolveWorkerSettings(dispatch.config, options);
     this.#settings = settings;
+    this.#backoff = retryBackoff(dispatch.config.OUTBOX_WORKER);
     this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.#logger = options.logger ?? childLogger(dispatch.logger, 'worker');
     this.#tracer = options.tracer ?? defaultTracer();
@@ -325,7 +327,7 @@ export class Worker {
     if (leases) this.#stopLeases(leases);
     if (events.length === 0) return;
     const outcomes = events.map((event): OutcomeRecord => ({ id: event.id, status: 'released', reason }));
-    const result = await this.#record(outcomes);
+    const result = await this.#writer.write(outcomes);
     if (result) for (const event of events) this.metrics.released(event.backend, reason);
   }
 
@@ -362,7 +364,7 @@ export class Worker {
       if (this.#abandoned) return report;
       const toRecord = finals.filter((final) => !leases.lost.has(final.event.id));
       report.lost = finals.length - toRecord.length;
-      const result = await this.#record(toRecord.map((final) => final.outcome));
+      const result = await this.#writer.write(toRecord.map((final) => final.outcome));
       if (!result) return report;
       report.lost += result.lost.length;
       afterRecord(toRecord, new Set(result.applied), report, {
@@ -423,8 +425,7 @@ export class Worker {
 
   /** The outcome to record for one publish result; an `unavailable` one pauses its backend. */
   #decide(event: OutboxEvent, outcome: PublishOutcome | undefined): Final {
-    const backoff = retryBackoff(this.#dispatch.config.OUTBOX_WORKER);
-    const { final, unavailable } = decideOutcome(event, outcome, backoff, this.#random);
+    const { final, unavailable } = decideOutcome(event, outcome, this.#backoff, this.#random);
     if (unavailable) {
       this.#gates
         .get(event.backend)
@@ -432,10 +433,6 @@ export class Worker {
       this.metrics.backendUp(event.backend, false);
     }
     return final;
-  }
-
-  #record(outcomes: OutcomeRecord[]): Promise<RecordResult | null> {
-    return this.#writer.write(outcomes);
   }
 
   #stopLeases(leases: LeaseKeeper): void {
