@@ -119,16 +119,18 @@ export class SqlStoreDriver implements StoreDriver {
 
   async insert(events: readonly NewEvent[], context: InsertContext): Promise<void> {
     const caller = this.#executor.callerTransaction(context.transaction);
+    // Refused before any I/O: on SQLite's one connection, the first-use table check would wait
+    // behind the caller's open transaction instead of saying what is wrong.
+    if (!caller && this.#requireTransaction) {
+      throw new TransactionRequiredError(
+        `This outbox store is configured with requireTransaction: ${this.#transactionHint}. Nothing was written.`,
+      );
+    }
     await this.#ensureVerified(caller?.handle);
     if (caller) {
       await this.#insertIn(events, caller.handle);
       caller.onCommit(context.onCommit);
       return;
-    }
-    if (this.#requireTransaction) {
-      throw new TransactionRequiredError(
-        `This outbox store is configured with requireTransaction: ${this.#transactionHint}. Nothing was written.`,
-      );
     }
     if (this.#dialect.insertNeedsTransaction(events)) {
       await this.#executor.transaction((trx) => this.#insertIn(events, trx));
