@@ -131,6 +131,13 @@ describe('options', () => {
     expect(issue?.message).toMatch(/must not be longer than max_age \(60 s\)/);
   });
 
+  it('refuses a duplicate window shorter than JetStream accepts, naming the option', async () => {
+    const [issue] = await issuesOf({ duplicate_window: 0.05 });
+    expect(issue?.path).toBe(`${PREFIX}.duplicate_window`);
+    expect(issue?.message).toMatch(/at least 0\.1/);
+    expect(await issuesOf({ duplicate_window: 0.1 })).toEqual([]);
+  });
+
   it('refuses timeouts and counts that are not positive numbers', async () => {
     const issues = await issuesOf({ publish_timeout: 0, connect_timeout: '5', replicas: 7, max_msgs: 1.5 });
     expect(issues.map((issue) => issue.path).sort()).toEqual(

@@ -115,8 +115,10 @@ export const natsOptionsSchema = z
     stream_mode: z.enum(['create', 'expect'], { error: 'expected "create" or "expect"' }).default('create'),
     /** Subjects to create the stream with; by default worked out from `subject`. */
     stream_subjects: z.array(streamSubject).min(1, { error: 'must list at least one subject' }).optional(),
-    /** Duplicate window of a stream this backend creates, in seconds. @default 3600 */
-    duplicate_window: seconds('duplicate_window').default(3600),
+    /** Duplicate window of a stream this backend creates, in seconds (JetStream's floor: 0.1). @default 3600 */
+    duplicate_window: seconds('duplicate_window')
+      .min(0.1, { error: 'must be at least 0.1 (JetStream refuses a shorter duplicate window)' })
+      .default(3600),
     /** Replicas of a stream this backend creates (a cluster has up to 5). @default 1 */
     replicas: wholeNumber('replicas').max(5, { error: 'must be 5 or less (replicas)' }).default(1),
     /** Oldest message a created stream keeps, in seconds; null keeps them. @default null */
