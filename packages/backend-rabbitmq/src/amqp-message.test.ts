@@ -1,4 +1,4 @@
-import { toCloudEvent } from '@dispatch/core';
+import { formatTimestamp, toCloudEvent } from '@dispatch/core';
 import { makeOutboxEvent } from '@dispatch/core/testing';
 import { describe, expect, it } from 'vitest';
 import { isJsonContentType, messageFields, STRUCTURED_CONTENT_TYPE, toAmqpMessage } from './amqp-message.js';
@@ -41,7 +41,7 @@ describe('toAmqpMessage', () => {
       event_id: event.id,
       event_type: 'order.created',
       source: 'shop',
-      timestamp: event.createdAt.toISOString(),
+      timestamp: formatTimestamp(event.createdAt),
       key: 'customer-7',
       traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
     });

@@ -1,9 +1,11 @@
 import {
   CLOUDEVENT_ATTRIBUTES,
   cloudEventJson,
+  formatTimestamp,
   type OutboxEvent,
   RESERVED_FIELDS,
   type ScalarValue,
+  type TimestampFormat,
 } from '@dispatch/core';
 
 /** Content type of a structured-mode message (CloudEvents JSON event format). */
@@ -55,7 +57,7 @@ function isReservedHeader(name: string): boolean {
  * which is the body or the `cloudEvents:` headers), all strings. Extra fields come first, so
  * nothing they hold could ever shadow a reserved one, and are skipped if named like one.
  */
-function wireHeaders(event: OutboxEvent): Record<string, ScalarValue> {
+function wireHeaders(event: OutboxEvent, timestampFormat: TimestampFormat): Record<string, ScalarValue> {
   const headers: Record<string, ScalarValue> = {};
   for (const [name, value] of Object.entries(event.fields)) {
     if (!isReservedHeader(name)) headers[name] = text(value);
@@ -63,7 +65,7 @@ function wireHeaders(event: OutboxEvent): Record<string, ScalarValue> {
   headers.event_id = event.id;
   headers.event_type = event.eventType;
   headers.source = event.source;
-  headers.timestamp = event.createdAt.toISOString();
+  headers.timestamp = formatTimestamp(event.createdAt, timestampFormat);
   if (event.key !== null) headers.key = event.key;
   for (const name of TRACE_FIELDS) {
     const value = event.extensions[name];
@@ -98,8 +100,13 @@ function cloudEventHeaders(event: OutboxEvent, headers: Record<string, ScalarVal
 }
 
 /** The AMQP message for an event, in either CloudEvents content mode. */
-export function toAmqpMessage(event: OutboxEvent, mode: CloudEventMode, persistent: boolean): AmqpMessage {
-  const headers = wireHeaders(event);
+export function toAmqpMessage(
+  event: OutboxEvent,
+  mode: CloudEventMode,
+  persistent: boolean,
+  timestampFormat: TimestampFormat = 'isoformat',
+): AmqpMessage {
+  const headers = wireHeaders(event, timestampFormat);
   let body: Buffer;
   let contentType: string;
   if (mode === 'binary') {

@@ -42,6 +42,7 @@ describe('options', () => {
       persistent: true,
       mandatory: true,
       cloud_event_mode: 'structured',
+      timestamp_format: 'isoformat',
       max_message_bytes: 134_217_728,
     });
   });

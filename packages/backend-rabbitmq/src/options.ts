@@ -129,6 +129,13 @@ export const rabbitmqOptionsSchema = z
     cloud_event_mode: z
       .enum(['structured', 'binary'], { error: 'expected "structured" or "binary"' })
       .default('structured'),
+    /**
+     * The `timestamp` header's form: `isoformat` (`2026-11-27T15:26:58.241000+00:00`, the original
+     * library's, read by every Python 3) or `toISOString` (`...58.241Z`). @default 'isoformat'
+     */
+    timestamp_format: z
+      .enum(['isoformat', 'toISOString'], { error: 'expected "isoformat" or "toISOString"' })
+      .default('isoformat'),
     /** Larger message bodies are rejected without being sent (the broker's default limit). @default 134217728 */
     max_message_bytes: z
       .number({ error: 'expected max_message_bytes as a whole number' })
@@ -239,6 +246,8 @@ export interface RabbitmqOptionsInput {
   mandatory?: boolean | undefined;
   /** `structured` (CloudEvent JSON body) or `binary` (data body, `cloudEvents:` headers). @default 'structured' */
   cloud_event_mode?: 'structured' | 'binary' | undefined;
+  /** The `timestamp` header's form (see `TimestampFormat` in core). @default 'isoformat' */
+  timestamp_format?: 'isoformat' | 'toISOString' | undefined;
   /** Larger message bodies are rejected without being sent. @default 134217728 */
   max_message_bytes?: number | undefined;
 }

@@ -94,7 +94,12 @@ export function createRabbitmqDriver(
           return;
         }
       }
-      const message = toAmqpMessage(event, options.cloud_event_mode, options.persistent);
+      const message = toAmqpMessage(
+        event,
+        options.cloud_event_mode,
+        options.persistent,
+        options.timestamp_format,
+      );
       if (message.body.length > options.max_message_bytes) {
         const text = `event ${event.id} is ${message.body.length} bytes as a message body; max_message_bytes is ${options.max_message_bytes}`;
         outcomes[index] = failed(event.id, 'rejected', new EventRejectedError(text));

@@ -1,6 +1,7 @@
 import {
   type Backend,
   ClosedError,
+  formatTimestamp,
   type OutboxEvent,
   type PublishOutcome,
   toCloudEvent,
@@ -68,7 +69,7 @@ describe('rabbitmq backend: publishing', () => {
         event_id: events[0]?.id,
         event_type: 'order.created',
         source: 'test-suite',
-        timestamp: events[0]?.createdAt.toISOString(),
+        timestamp: formatTimestamp(events[0]?.createdAt as Date),
       },
     });
     expect(JSON.parse(first?.content.toString('utf8') ?? '')).toEqual(toCloudEvent(events[0] as OutboxEvent));
