@@ -10,8 +10,8 @@ import {
 /**
  * Error replies that mean the server cannot take writes right now, whatever the event: the worker
  * pauses instead of spending attempts. OOM is here too: with `noeviction` Redis refuses every write
- * until consumers catch up or memory is raised, and burning retries through that is the seed's
- * outage bug again.
+ * until consumers catch up or memory is raised, and spending attempts through that would fail
+ * events for an outage that is not theirs.
  */
 const UNAVAILABLE_REPLIES = [
   'LOADING',

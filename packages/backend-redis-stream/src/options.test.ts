@@ -23,7 +23,7 @@ async function issuesOf(options: unknown): Promise<{ path: string; message: stri
 }
 
 describe('options', () => {
-  it('has the seed defaults', async () => {
+  it('has the Django Dispatch defaults', async () => {
     const options = await validate({});
     expect(options).toMatchObject({
       client: 'ioredis',
@@ -105,7 +105,7 @@ describe('options', () => {
     expect(describeTarget(settings)).toBe('rediss://cache.internal:6380/3');
   });
 
-  it('converts the seed timeouts from seconds', async () => {
+  it('converts the Django Dispatch timeouts from seconds', async () => {
     const settings = connectionSettings(await validate({ connect_timeout: 1.5, socket_timeout: null }));
     expect(settings.connectTimeoutMs).toBe(1500);
     expect(settings.commandTimeoutMs).toBeUndefined();

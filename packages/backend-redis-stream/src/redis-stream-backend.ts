@@ -6,7 +6,7 @@ import { createRedisStreamDriver } from './redis-stream-driver.js';
 
 /**
  * The Redis Stream backend: `BACKEND: '@dispatch/backend-redis-stream'`. Each event becomes one
- * stream entry in the seed's format; batches go out as one pipeline with a checked reply per event.
+ * stream entry in the Django Dispatch entry format; batches go out as one pipeline with a checked reply per event.
  */
 export const redisStreamBackend = defineBackend<RedisStreamOptions>({
   type: 'redis-stream',

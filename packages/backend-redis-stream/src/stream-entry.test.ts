@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { entryBytes, entryExceeds, entryToObject, toStreamEntry } from './stream-entry.js';
 
 describe('toStreamEntry', () => {
-  it('puts the seed fields first, then extras, key and trace context, all as strings', () => {
+  it('puts the Django Dispatch fields first, then extras, key and trace context, all as strings', () => {
     const event = makeOutboxEvent({
       key: 'k',
       fields: { region: 'eu', count: 2, flag: false },

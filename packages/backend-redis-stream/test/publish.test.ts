@@ -55,7 +55,7 @@ describe.each(CLIENTS)('redis-stream backend on %s', (client) => {
     redis.disconnect();
   });
 
-  it('writes one entry per event, in order, in the seed format', async () => {
+  it('writes one entry per event, in order, in the Django Dispatch entry format', async () => {
     const { backend, stream } = await open();
     const events = [
       makeEvent({ subject: 'order/1', data: { total: 12.5, items: ['a'] } }),

@@ -7,7 +7,7 @@ import { LOG_LEVELS, type Logger, type LogLevel } from './logger.js';
 import { toIssues } from './schema-issues.js';
 import { isStoreDefinition, type StoreDefinition } from './store.js';
 
-/** A publisher: where events routed to its name go (the seed's `OUTBOX_PUBLISHERS` entry). */
+/** A publisher: where events routed to its name go (one `OUTBOX_PUBLISHERS` entry). */
 export interface PublisherConfig {
   /** Module specifier (`'@dispatch/backend-redis-stream'`, `'./backends/webhook.js'`, `'pkg#export'`) or a definition. */
   BACKEND: string | BackendDefinition;
@@ -29,7 +29,7 @@ export interface WorkerSettings {
   BATCH_SIZE?: number | undefined;
   /** Seconds to sleep when there is nothing to do (never after a full batch). @default 5 */
   SLEEP_TIME?: number | undefined;
-  /** Retries after the first attempt (the seed counted attempts; 3 here means up to 4 attempts). @default 3 */
+  /** Retries after the first attempt: 3 means up to 4 attempts. @default 3 */
   MAX_RETRIES?: number | undefined;
   /** Exponential backoff with jitter, capped at `RETRY_MAX_DELAY`; false: a fixed `RETRY_BASE_DELAY`. @default true */
   RETRY_BACKOFF?: boolean | undefined;
@@ -96,7 +96,7 @@ export interface DispatchConfig {
   LOGGING?: LoggingSettings | undefined;
   /** Hooks by moment, as with `dispatch.hooks.on(...)`. */
   OUTBOX_HOOKS?: HookSettings | undefined;
-  /** Handlers by event type, run after an event of that type commits (the seed's `event_registry`). */
+  /** Handlers by event type, run after an event of that type commits. */
   OUTBOX_HANDLERS?: Record<string, EventHandler | EventHandler[]> | undefined;
 }
 

@@ -34,7 +34,7 @@ export interface PublishEventInput {
   dataSchema?: string | null | undefined;
   /** CloudEvents extension attributes: lower-case letters and digits, scalar values. */
   extensions?: Record<string, ScalarValue> | undefined;
-  /** Extra top-level message fields (the seed's `publisher_config`): scalars, never a reserved name. */
+  /** Extra top-level message fields: scalars, never a reserved name. */
   fields?: Record<string, ScalarValue> | undefined;
 }
 

@@ -48,7 +48,7 @@ export interface EventContent {
   key: string | null;
   /** CloudEvents extension attributes (lower-case names), carried inside the CloudEvent. */
   extensions: Record<string, ScalarValue>;
-  /** Extra top-level fields for the message (the seed's `publisher_config`); never reserved names. */
+  /** Extra top-level fields for the message; never reserved names. */
   fields: Record<string, ScalarValue>;
   /** Name of the publisher in `OUTBOX_PUBLISHERS` that delivers this event. */
   backend: string;

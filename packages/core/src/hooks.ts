@@ -16,7 +16,7 @@ export type HookHandler<N extends HookName> = (event: HookEvents[N]) => void | P
 export type EventHandler = (event: EventContent) => void | Promise<void>;
 
 /**
- * After-commit hooks and the per-type handler registry (the seed's `event_registry`). Handlers run
+ * After-commit hooks and the per-type handler registry (`OUTBOX_HANDLERS`). Handlers run
  * only after the write they describe committed, never for a rolled-back transaction; an error in a
  * handler is logged with the event id, never swallowed and never allowed to undo the write.
  */
@@ -40,7 +40,7 @@ export class Hooks {
     return () => set.delete(handler as HookHandler<HookName>);
   }
 
-  /** Run `handler` after an event of `eventType` is committed (the seed's `event_registry.register`). */
+  /** Run `handler` after an event of `eventType` is committed. */
   register(eventType: string, handler: EventHandler): () => void {
     let set = this.#registry.get(eventType);
     if (!set) {

@@ -3,8 +3,8 @@ import { suggestKey } from './schema-issues.js';
 
 /**
  * Which publisher an event goes to: the one it names; else the one called `default`; else the only
- * one. Anything else is an error raised in the caller's code, before anything is written (the seed
- * only found out in the worker, then retried the event until it failed).
+ * one. Anything else is an error raised in the caller's code, before anything is written: found
+ * only in the worker, the event would be retried until it failed.
  */
 export function resolveBackendName(
   requested: string | undefined | null,

@@ -19,7 +19,7 @@ function issuesOf(config: unknown) {
 }
 
 describe('resolveConfig', () => {
-  it('fills in the seed defaults', () => {
+  it('fills in the Django Dispatch defaults', () => {
     const config = resolveConfig(minimal);
     expect(config.OUTBOX_WORKER).toMatchObject({
       BATCH_SIZE: 100,

@@ -15,7 +15,7 @@ export interface BackendGateOptions {
 /**
  * Outage state of one backend. While it is down the worker claims none of its events; a health
  * probe with backoff decides when it is back. The outage is logged once and the recovery once,
- * never per event (the seed burned every event's retries during an outage, logging each one).
+ * never per event: an outage must not spend events' attempts or flood the log.
  */
 export class BackendGate {
   readonly name: string;

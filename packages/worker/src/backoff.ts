@@ -11,8 +11,8 @@ export const JITTER = 0.2;
 
 /**
  * Delay before the next attempt after the `failures`-th failed attempt (1 for the first failure):
- * `baseMs × 2^(failures−1)`, spread ±20 % by `random`, never above `maxMs`. The seed waited
- * 2^n minutes with no cap and no jitter, so a burst of failures retried in lockstep.
+ * `baseMs × 2^(failures−1)`, spread ±20 % by `random`, never above `maxMs`. Without the cap a
+ * delay grows past any use; without the spread a burst of failures retries in lockstep.
  */
 export function retryDelay(
   failures: number,

@@ -27,7 +27,7 @@ export interface CleanupResult {
 /**
  * Apply `OUTBOX_RETENTION`: delete published events older than `PUBLISHED_RETENTION_DAYS` (unless
  * `CLEANUP_PUBLISHED` is false) and failed ones older than `FAILED_RETENTION_DAYS`, in batches of
- * `CLEANUP_BATCH_SIZE` so no statement holds locks for long. The seed documented this and never did it.
+ * `CLEANUP_BATCH_SIZE` so no statement holds locks for long.
  */
 export async function runCleanup(
   store: OutboxStore,

@@ -106,7 +106,7 @@ export function runBackendConformance(options: BackendConformanceOptions): void 
     });
 
     describe.skipIf(!options.readBack)('wire format (raw read-back)', () => {
-      it('stores the seed fields: event_id, event_type, source, timestamp and the complete cloud_event', async () => {
+      it('stores the Django Dispatch fields: event_id, event_type, source, timestamp and the complete cloud_event', async () => {
         const backend = await fresh();
         const event = makeOutboxEvent({
           subject: 'order/42',

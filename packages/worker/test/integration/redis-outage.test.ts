@@ -58,7 +58,7 @@ describe.skipIf(!ready)('worker through an outage of a throwaway Redis', () => {
 
       await redis.stop();
       const during = await publish(100);
-      // Well past MAX_RETRIES × RETRY_MAX_DELAY: in the seed, every event would have failed by now.
+      // Well past MAX_RETRIES × RETRY_MAX_DELAY: had the outage spent attempts, every event would have failed by now.
       await new Promise((resolve) => setTimeout(resolve, 3000));
       const rows = during.map((event) => db.rows.get(event.id)!);
       expect(rows.filter((row) => row.status === 'failed')).toEqual([]);
