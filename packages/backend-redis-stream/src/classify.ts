@@ -1,11 +1,5 @@
 import type { FailureKind } from '@dispatch/core';
-import {
-  BackendUnavailableError,
-  dispatchFailureKind,
-  EventRejectedError,
-  PublishFailedError,
-  redactText,
-} from '@dispatch/core';
+import { dispatchFailureKind } from '@dispatch/core';
 
 /**
  * Error replies that mean the server cannot take writes right now, whatever the event: the worker
@@ -110,12 +104,4 @@ export function classifyError(error: unknown): FailureKind {
     return classifyReply(text);
   }
   return 'retryable';
-}
-
-/** The error to report for an event whose command got an error reply. */
-export function replyFailure(kind: FailureKind, stream: string, message: string): Error {
-  const text = `Redis refused XADD to stream "${stream}": ${redactText(message)}`;
-  if (kind === 'unavailable') return new BackendUnavailableError(text);
-  if (kind === 'rejected') return new EventRejectedError(text);
-  return new PublishFailedError(text);
 }
