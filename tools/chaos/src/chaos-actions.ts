@@ -1,9 +1,9 @@
+import type { BrokerServer } from './backends/backend-kit.js';
 import type { LatencyProxy } from './latency-proxy.js';
 import { sleep } from './processes.js';
 import type { ChaosAction } from './schedule.js';
 import { describeAction } from './schedule.js';
 import type { ThrowawayPostgres } from './throwaway-postgres.js';
-import type { ThrowawayRedis } from './throwaway-redis.js';
 import type { Timeline } from './timeline.js';
 import type { Query } from './verify.js';
 import type { WorkerPool } from './worker-pool.js';
@@ -42,7 +42,9 @@ export async function perform(
   action: ChaosAction,
   context: {
     workers: WorkerPool;
-    redis: ThrowawayRedis | undefined;
+    /** The throwaway broker, and its name for the timeline (`Redis`, `NATS`, `RabbitMQ`). */
+    broker: BrokerServer | undefined;
+    brokerLabel: string;
     pg: ThrowawayPostgres | undefined;
     proxy: LatencyProxy;
     timeline: Timeline;
@@ -70,20 +72,25 @@ export async function perform(
       );
       return held > 0;
     }
-    case 'cut-redis-connections': {
+    case 'cut-broker-connections': {
       const held = await leasesHeld(context.query, context.outbox, 'any', 3000);
       const cut = context.proxy.cutAll();
-      timeline.note(`cut ${cut} connections to Redis while workers held ${held} leases`);
+      timeline.note(`cut ${cut} connections to ${context.brokerLabel} while workers held ${held} leases`);
       return held > 0;
     }
-    case 'restart-redis': {
-      const redis = context.redis;
-      if (!redis) return false;
-      timeline.note(`restart Redis: SIGKILL, down for ${(action.downMs / 1000).toFixed(1)} s`);
-      await redis.kill();
+    case 'restart-broker': {
+      const broker = context.broker;
+      if (!broker) return false;
+      timeline.note(
+        `restart ${context.brokerLabel}: SIGKILL, down for ${(action.downMs / 1000).toFixed(1)} s`,
+      );
+      await broker.kill();
       await sleep(action.downMs);
-      await redis.start();
-      timeline.note('Redis is back');
+      const booting = Date.now();
+      await broker.start();
+      timeline.note(
+        `${context.brokerLabel} is back (it took ${((Date.now() - booting) / 1000).toFixed(1)} s to start)`,
+      );
       return false;
     }
     case 'restart-postgres': {

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { redisStreamBackend } from '@dispatch/backend-redis-stream';
 import { createDispatch } from '@dispatch/core';
-import { mikroOrmStore } from '@dispatch/orm-mikro';
-import { Redis } from 'ioredis';
+import { type BrokerServer, capabilitiesOf } from './backends/backend-kit.js';
+import { BACKENDS } from './backends/index.js';
 import { perform } from './chaos-actions.js';
 import { openOrm, queryOf, retrying } from './database.js';
 import { workerConfigFile } from './dispatch-config.js';
@@ -15,11 +15,11 @@ import { randomSeed } from './prng.js';
 import type { ProducerSummary } from './producer.js';
 import { ProducerPool } from './producer-pool.js';
 import { dropRunData } from './run-data.js';
-import { ledgerSchemaSql, runNames, streamNames } from './run-names.js';
+import { ledgerSchemaSql, runNames } from './run-names.js';
 import { buildSchedule, type ChaosKind } from './schedule.js';
+import { STORES } from './stores/index.js';
 import { lastResort, pause, Teardown } from './teardown.js';
 import { ThrowawayPostgres } from './throwaway-postgres.js';
-import { ThrowawayRedis } from './throwaway-redis.js';
 import { Timeline, type TimelineEntry } from './timeline.js';
 import type { Verdict } from './verify.js';
 import { verify } from './verify.js';
@@ -30,10 +30,12 @@ export interface ChaosResult {
   seed: number;
   runId: string;
   options: Omit<ChaosOptions, 'seed' | 'json' | 'quiet' | 'keep'>;
-  servers: { redis: 'throwaway' | 'given'; postgres: 'throwaway' | 'given' };
+  servers: { broker: 'throwaway' | 'given'; postgres: 'throwaway' | 'given' };
+  /** Whether duplicates fail the run: the backend is idempotent and idempotent append is on. */
+  duplicatesFail: boolean;
   chaos: Record<ChaosKind, number>;
   /** Kills, pauses and cuts that caught a worker holding leases (mid-batch). */
-  hits: { 'kill-worker': number; 'pause-worker': number; 'cut-redis-connections': number };
+  hits: { 'kill-worker': number; 'pause-worker': number; 'cut-broker-connections': number };
   producers: ProducerSummary[];
   producerCrashes: string[];
   unexpectedWorkerExits: UnexpectedExit[];
@@ -51,13 +53,21 @@ const NON_FINAL = `status IN ('pending', 'retry', 'processing')`;
 export async function runChaos(options: ChaosOptions, signal: AbortSignal): Promise<ChaosResult> {
   const seed = options.seed ?? randomSeed();
   const names = runNames(randomBytes(4).toString('hex'));
+  const backend = await BACKENDS[options.backend]();
+  const storeKit = await STORES[options.store]();
+  const capabilities = capabilitiesOf(backend);
+  // A backend that is not idempotent may append twice: duplicates are then reported, not failed.
+  const idempotent = capabilities.idempotent && options.idempotent;
+  const duplicatesReported = capabilities.idempotent
+    ? 'idempotent append off'
+    : `${backend.label} is not idempotent`;
   const timeline = new Timeline(options.quiet);
   const teardown = new Teardown();
   const runDir = mkdtempSync(join(tmpdir(), `dispatch-chaos-${names.runId}-`));
   let passed = false;
   // Logs are worth keeping after a failure, and after a process died that the harness did not kill.
   let keepRunDir = options.keep;
-  let redis: ThrowawayRedis | undefined;
+  let broker: BrokerServer | undefined;
   let pg: ThrowawayPostgres | undefined;
   teardown.add('run folder', () => {
     // Cancelled (Ctrl-C): nothing to inspect, leave nothing behind.
@@ -71,15 +81,15 @@ export async function runChaos(options: ChaosOptions, signal: AbortSignal): Prom
   try {
     // ---- servers -------------------------------------------------------------------------------
     // Both at once; whichever started is torn down even if the other failed.
-    const [startedRedis, startedPg] = await Promise.allSettled([
-      options.redisUrl ? undefined : ThrowawayRedis.start(),
+    const [startedBroker, startedPg] = await Promise.allSettled([
+      options.brokerUrl ? undefined : backend.startServer(),
       options.pgUrl ? undefined : ThrowawayPostgres.start(),
     ]);
-    redis = startedRedis.status === 'fulfilled' ? startedRedis.value : undefined;
+    broker = startedBroker.status === 'fulfilled' ? startedBroker.value : undefined;
     pg = startedPg.status === 'fulfilled' ? startedPg.value : undefined;
-    if (redis) {
-      const server = redis;
-      teardown.add('redis-server', () => server.destroy());
+    if (broker) {
+      const server = broker;
+      teardown.add(backend.label, () => server.destroy());
       lastResort.add(() => server.killNow());
     }
     if (pg) {
@@ -87,58 +97,75 @@ export async function runChaos(options: ChaosOptions, signal: AbortSignal): Prom
       teardown.add('postgres', () => server.destroy());
       lastResort.add(() => server.stopNow());
     }
-    if (startedRedis.status === 'rejected') throw startedRedis.reason;
+    if (startedBroker.status === 'rejected') throw startedBroker.reason;
     if (startedPg.status === 'rejected') throw startedPg.reason;
-    const redisUrl = options.redisUrl ?? (redis as ThrowawayRedis).url;
+    const brokerUrl = options.brokerUrl ?? (broker as BrokerServer).url;
     const pgUrl = options.pgUrl ?? (pg as ThrowawayPostgres).url;
     timeline.note(
-      `Redis ${redis ? `throwaway on port ${redis.port}` : 'given'}, PostgreSQL ${pg ? `throwaway on port ${pg.port}` : 'given'}`,
+      `${backend.label} ${broker ? `throwaway on port ${broker.port}` : 'given'}, PostgreSQL ${pg ? `throwaway on port ${pg.port}` : 'given'}; store ${options.store}`,
     );
-    // Workers reach Redis through the delaying proxy; the harness reads the streams directly.
-    const upstream = new URL(redisUrl);
-    if (upstream.protocol !== 'redis:') {
+    // Workers reach the broker through the delaying proxy; the harness reads it directly.
+    const upstream = new URL(brokerUrl);
+    if (!backend.protocols.includes(upstream.protocol)) {
       throw new Error(
-        `--redis-url must be a redis:// URL (the workers reach it through a plain TCP proxy); got ${upstream.protocol}`,
+        `--broker-url must be a ${backend.protocols.join(' or ')}// URL for --backend ${options.backend} (the workers reach it through a plain TCP proxy); got ${upstream.protocol}`,
       );
     }
     const proxy = await LatencyProxy.start(
-      { host: upstream.hostname, port: Number(upstream.port || 6379) },
-      options.redisLatency,
+      { host: upstream.hostname, port: Number(upstream.port || backend.defaultPort) },
+      options.brokerLatency,
     );
-    teardown.add('Redis proxy', () => proxy.close());
-    const workerRedis = new URL(redisUrl);
-    workerRedis.hostname = '127.0.0.1';
-    workerRedis.port = String(proxy.port);
-    const streams = streamNames(names);
-    if (!pg || !redis)
-      teardown.add('tables and streams', () =>
-        dropRunData({ passed, keep: options.keep, pgUrl, redisUrl, names, streams }),
-      );
+    teardown.add(`${backend.label} proxy`, () => proxy.close());
+    const workerBroker = new URL(brokerUrl);
+    workerBroker.hostname = '127.0.0.1';
+    workerBroker.port = String(proxy.port);
 
     // ---- schema --------------------------------------------------------------------------------
-    const setupOrm = await openOrm(pgUrl);
+    // The outbox table by the chosen store's own migrate; the harness's tables by plain SQL.
+    const setupStore = await storeKit.open({ pgUrl, names, poolSize: 2 });
     try {
       const dispatch = await createDispatch({
-        OUTBOX_PUBLISHERS: { default: { BACKEND: redisStreamBackend, OPTIONS: { url: redisUrl } } },
-        OUTBOX_STORE: { BACKEND: mikroOrmStore, OPTIONS: { orm: setupOrm, tableName: names.outbox } },
+        OUTBOX_PUBLISHERS: { default: { BACKEND: redisStreamBackend, OPTIONS: {} } },
+        OUTBOX_STORE: setupStore.store,
         LOGGING: { LEVEL: 'warn' },
       });
       await dispatch.store.migrate();
       await dispatch.close();
+    } finally {
+      await setupStore.close();
+    }
+    const setupOrm = await openOrm(pgUrl);
+    try {
       for (const sql of ledgerSchemaSql(names)) await setupOrm.em.getConnection().execute(sql);
     } finally {
       await setupOrm.close(true);
+    }
+    // What the ledger reads back exists before the first event is produced.
+    const ledger = await backend.prepare({ url: brokerUrl, names, idempotent });
+    teardown.add(`${backend.label} ledger connection`, () => ledger.close());
+    if (!pg || !broker)
+      teardown.add('tables and broker data', () =>
+        dropRunData({ passed, keep: options.keep, pgUrl, names, ledger }),
+      );
+    if (broker?.settle) {
+      const settling = Date.now();
+      await broker.settle();
+      timeline.note(
+        `${backend.label} restarted cleanly so its declarations survive a crash (${((Date.now() - settling) / 1000).toFixed(1)} s)`,
+      );
     }
     const configPath = join(runDir, 'dispatch.config.mjs');
     writeFileSync(
       configPath,
       workerConfigFile({
         pgUrl,
-        redisUrl: workerRedis.toString(),
+        brokerUrl: workerBroker.toString(),
         names,
         leaseTime: options.leaseTime,
-        idempotent: options.idempotent,
+        idempotent,
         redisClient: options.redisClient,
+        backend,
+        store: storeKit,
       }),
     );
 
@@ -151,6 +178,7 @@ export async function runChaos(options: ChaosOptions, signal: AbortSignal): Prom
       count: options.producers,
       seed,
       pgUrl,
+      store: options.store,
       names,
       rate: options.rate,
       keys: options.keys,
@@ -170,18 +198,18 @@ export async function runChaos(options: ChaosOptions, signal: AbortSignal): Prom
       durationMs: options.duration * 1000,
       workers: options.workers,
       leaseTimeMs: options.leaseTime * 1000,
-      restartRedis: redis !== undefined,
+      restartBroker: broker !== undefined,
       restartPostgres: pg !== undefined,
     });
     timeline.note(`${schedule.length} chaos actions planned over ${options.duration} s`);
     const chaos: Record<ChaosKind, number> = {
       'kill-worker': 0,
       'pause-worker': 0,
-      'restart-redis': 0,
+      'restart-broker': 0,
       'restart-postgres': 0,
-      'cut-redis-connections': 0,
+      'cut-broker-connections': 0,
     };
-    const hits = { 'kill-worker': 0, 'pause-worker': 0, 'cut-redis-connections': 0 };
+    const hits = { 'kill-worker': 0, 'pause-worker': 0, 'cut-broker-connections': 0 };
     // The harness's own connection, to aim kills and pauses at a worker while it holds leases.
     const orm = await openOrm(pgUrl);
     teardown.add('harness database connection', () => orm.close(true));
@@ -190,7 +218,17 @@ export async function runChaos(options: ChaosOptions, signal: AbortSignal): Prom
     for (const action of schedule) {
       await pause(started + action.at - Date.now(), signal);
       if (
-        await perform(action, { workers, redis, pg, proxy, timeline, signal, query, outbox: names.outbox })
+        await perform(action, {
+          workers,
+          broker,
+          brokerLabel: backend.label,
+          pg,
+          proxy,
+          timeline,
+          signal,
+          query,
+          outbox: names.outbox,
+        })
       ) {
         if (action.kind in hits) hits[action.kind as keyof typeof hits] += 1;
       }
@@ -228,22 +266,21 @@ export async function runChaos(options: ChaosOptions, signal: AbortSignal): Prom
     timeline.note('workers stopped');
 
     // ---- check ---------------------------------------------------------------------------------
-    const client = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 3 });
-    let verdict: Verdict;
-    try {
-      await client.connect();
-      verdict = await verify({
-        query,
-        redis: client,
-        names,
-        streams,
-        rolledBack: producers.rolledBackIds(),
-        idempotent: options.idempotent,
-        timeline: timeline.entries,
-      });
-    } finally {
-      client.disconnect();
-    }
+    const verdict = await verify({
+      query,
+      entries: await retrying(() => ledger.read(), 30_000, signal),
+      destinationOf: (eventType) => backend.destinationOf(names, eventType),
+      names,
+      rolledBack: producers.rolledBackIds(),
+      idempotent,
+      duplicatesReported,
+      timeline: timeline.entries,
+    });
+    // A producer that died or a run that committed nothing proves nothing about the outbox: the
+    // ledger check would pass on whatever little was written, so either fails the run.
+    if (producers.crashes.length > 0)
+      verdict.violations.push(`${producers.crashes.length} producer(s) crashed (see producer crashes)`);
+    if (total('committed') === 0) verdict.violations.push('no transaction committed');
     passed = verdict.violations.length === 0;
     if (workers.unexpectedExits.length > 0 || producers.crashes.length > 0) keepRunDir = true;
     return {
@@ -257,14 +294,17 @@ export async function runChaos(options: ChaosOptions, signal: AbortSignal): Prom
         rate: options.rate,
         keys: options.keys,
         leaseTime: options.leaseTime,
-        redisLatency: options.redisLatency,
+        backend: options.backend,
+        store: options.store,
+        brokerLatency: options.brokerLatency,
         redisClient: options.redisClient,
         drainTimeout: options.drainTimeout,
-        redisUrl: options.redisUrl ? '(given)' : undefined,
+        brokerUrl: options.brokerUrl ? '(given)' : undefined,
         pgUrl: options.pgUrl ? '(given)' : undefined,
         idempotent: options.idempotent,
       },
-      servers: { redis: redis ? 'throwaway' : 'given', postgres: pg ? 'throwaway' : 'given' },
+      servers: { broker: broker ? 'throwaway' : 'given', postgres: pg ? 'throwaway' : 'given' },
+      duplicatesFail: idempotent,
       chaos,
       hits,
       producers: summaries,

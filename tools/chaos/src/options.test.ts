@@ -46,3 +46,33 @@ describe('orderingKeys', () => {
     ]);
   });
 });
+
+describe('parseOptions: backend and store', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('defaults to Redis Streams and MikroORM, as before', () => {
+    expect(parseOptions([])).toMatchObject({ backend: 'redis', store: 'mikro', brokerLatency: 20 });
+  });
+
+  it('takes every backend and store, and the older Redis flag names', () => {
+    expect(parseOptions(['--backend', 'nats', '--store', 'drizzle'])).toMatchObject({
+      backend: 'nats',
+      store: 'drizzle',
+    });
+    expect(parseOptions(['--backend', 'rabbitmq', '--store', 'kysely']).backend).toBe('rabbitmq');
+    expect(parseOptions(['--redis-url', 'redis://127.0.0.1:6379/0', '--redis-latency', '5'])).toMatchObject({
+      brokerUrl: 'redis://127.0.0.1:6379/0',
+      brokerLatency: 5,
+    });
+  });
+
+  it('refuses an unknown backend or store, and --redis-url with another backend', () => {
+    vi.spyOn(process, 'exit').mockImplementation((code) => {
+      throw new Error(`exit ${code}`);
+    });
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    expect(() => parseOptions(['--backend', 'kafka'])).toThrow('exit 1');
+    expect(() => parseOptions(['--store', 'sequelize'])).toThrow('exit 1');
+    expect(() => parseOptions(['--backend', 'nats', '--redis-url', 'redis://127.0.0.1'])).toThrow('exit 1');
+  });
+});

@@ -1,5 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { BACKEND_NAMES, type BackendName } from './backends/index.js';
 import { DEFAULT_KEY_COUNT } from './run-names.js';
+import { STORE_NAMES, type StoreName } from './stores/index.js';
 
 export interface ChaosOptions {
   /** Seconds of producing under chaos (drain and check come after). */
@@ -13,13 +15,18 @@ export interface ChaosOptions {
   keys: number;
   /** `OUTBOX_WORKER.LEASE_TIME` of the workers, in seconds. */
   leaseTime: number;
-  /** The Redis client library the workers' backend uses. */
+  /** The broker the workers publish to. */
+  backend: BackendName;
+  /** The ORM the producers' business transactions and the workers' store run on. */
+  store: StoreName;
+  /** The Redis client library the workers' backend uses (`--backend redis`). */
   redisClient: 'ioredis' | 'node-redis';
-  /** Delay the proxy adds to every Redis reply the workers get, in ms. */
-  redisLatency: number;
+  /** Delay the proxy adds to every broker reply the workers get, in ms. */
+  brokerLatency: number;
   /** Longest wait for the outbox to empty after producing stops, in seconds. */
   drainTimeout: number;
-  redisUrl: string | undefined;
+  /** A broker of the user's own (never restarted) instead of a throwaway one. */
+  brokerUrl: string | undefined;
   pgUrl: string | undefined;
   idempotent: boolean;
   json: boolean;
@@ -61,18 +68,39 @@ export function parseOptions(argv: readonly string[]): ChaosOptions {
     )
     .option('--lease-time <seconds>', 'OUTBOX_WORKER.LEASE_TIME of the workers', number(1, false), 3)
     .addOption(
-      new Option('--redis-client <name>', "the workers' Redis client library")
+      new Option('--backend <name>', 'the broker the workers publish to')
+        .choices(BACKEND_NAMES)
+        .default('redis'),
+    )
+    .addOption(
+      new Option('--store <name>', "the ORM of the business transactions and the workers' store")
+        .choices(STORE_NAMES)
+        .default('mikro'),
+    )
+    .addOption(
+      new Option('--redis-client <name>', "the workers' Redis client library (--backend redis)")
         .choices(['ioredis', 'node-redis'])
         .default('ioredis'),
     )
-    .option('--redis-latency <ms>', 'delay added to every Redis reply to the workers', number(0, false), 20)
+    .addOption(
+      new Option('--broker-latency <ms>', 'delay added to every broker reply to the workers (default: 20)')
+        .argParser(number(0, false))
+        .conflicts('redisLatency'),
+    )
+    .addOption(new Option('--redis-latency <ms>', 'the same as --broker-latency').argParser(number(0, false)))
     .option(
       '--drain-timeout <seconds>',
       'longest wait for the outbox to empty at the end',
       number(1, false),
       60,
     )
-    .option('--redis-url <url>', 'use this Redis instead of a throwaway one (never restarted)')
+    .addOption(
+      new Option(
+        '--broker-url <url>',
+        'use this broker instead of a throwaway one (never restarted)',
+      ).conflicts('redisUrl'),
+    )
+    .option('--redis-url <url>', 'the same as --broker-url, for --backend redis only')
     .option('--pg-url <url>', 'use this PostgreSQL instead of a throwaway cluster (never restarted)')
     .addOption(
       new Option('--no-idempotent', 'turn idempotent append off (duplicates are then reported, not failed)'),
@@ -80,9 +108,12 @@ export function parseOptions(argv: readonly string[]): ChaosOptions {
     .option('--json', 'print the result as JSON on stdout')
     .option('--keep', 'keep the run folder, and the tables and streams on your own servers')
     .option('--quiet', 'no progress lines on stderr')
-    .showHelpAfterError()
-    .parse([...argv], { from: 'user' });
+    .showHelpAfterError();
+  program.parse([...argv], { from: 'user' });
   const opts = program.opts();
+  if (opts.redisUrl !== undefined && opts.backend !== 'redis') {
+    program.error(`error: --redis-url is for --backend redis; use --broker-url for ${opts.backend}`);
+  }
   return {
     duration: opts.duration as number,
     seed: opts.seed as number | undefined,
@@ -91,10 +122,12 @@ export function parseOptions(argv: readonly string[]): ChaosOptions {
     rate: opts.rate as number,
     keys: opts.hotKey ? 1 : (opts.keys as number),
     leaseTime: opts.leaseTime as number,
-    redisLatency: opts.redisLatency as number,
+    backend: opts.backend as BackendName,
+    store: opts.store as StoreName,
+    brokerLatency: (opts.brokerLatency ?? opts.redisLatency ?? 20) as number,
     redisClient: opts.redisClient as 'ioredis' | 'node-redis',
     drainTimeout: opts.drainTimeout as number,
-    redisUrl: opts.redisUrl as string | undefined,
+    brokerUrl: (opts.brokerUrl ?? opts.redisUrl) as string | undefined,
     pgUrl: opts.pgUrl as string | undefined,
     idempotent: opts.idempotent as boolean,
     json: Boolean(opts.json),

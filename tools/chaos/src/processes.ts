@@ -56,3 +56,19 @@ export async function stopChild(child: ChildProcess, graceMs: number, signal: No
   await done;
   clearTimeout(timer);
 }
+
+/**
+ * A free port below the ephemeral range (32768 and up on Linux), for a server the harness stops and
+ * starts again on it: no outgoing connection can take it while the server is down.
+ */
+export async function restartablePort(): Promise<number> {
+  for (;;) {
+    const port = 10_000 + Math.floor(Math.random() * 22_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+}

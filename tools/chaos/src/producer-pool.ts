@@ -6,6 +6,7 @@ import { deriveSeed } from './prng.js';
 import { isRunning, stopChild } from './processes.js';
 import type { ProducerSpec, ProducerSummary } from './producer.js';
 import { orderingKeys, type RunNames } from './run-names.js';
+import type { StoreName } from './stores/index.js';
 import type { Timeline } from './timeline.js';
 
 const PRODUCER = fileURLToPath(new URL('./producer.ts', import.meta.url));
@@ -21,6 +22,7 @@ export interface ProducerOptions {
   count: number;
   seed: number;
   pgUrl: string;
+  store: StoreName;
   names: RunNames;
   rate: number;
   /** How many ordering keys the keyed events share. */
@@ -42,6 +44,7 @@ export class ProducerPool {
         index,
         seed: deriveSeed(this.options.seed, index),
         pgUrl: this.options.pgUrl,
+        store: this.options.store,
         names: this.options.names,
         rate: this.options.rate,
         rollbackShare: 0.1,

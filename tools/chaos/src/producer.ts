@@ -1,17 +1,18 @@
 import { appendFileSync } from 'node:fs';
 import { redisStreamBackend } from '@dispatch/backend-redis-stream';
 import { createDispatch } from '@dispatch/core';
-import { mikroOrmStore } from '@dispatch/orm-mikro';
-import { EntitySchema, MikroORM } from '@mikro-orm/core';
-import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { Prng } from './prng.js';
 import { EVENT_TYPES, eventTypeOfKey, type RunNames } from './run-names.js';
+import { STORES, type StoreName } from './stores/index.js';
+import { type BusinessWrite, RollbackOnPurpose } from './stores/store-kit.js';
 
 /** What the harness hands a producer process (as JSON in CHAOS_PRODUCER). */
 export interface ProducerSpec {
   index: number;
   seed: number;
   pgUrl: string;
+  /** The ORM the business transactions run in. */
+  store: StoreName;
   names: RunNames;
   /** Transactions per second to aim for. */
   rate: number;
@@ -35,60 +36,34 @@ export interface ProducerSummary {
   lastError: string | null;
 }
 
-interface Order {
-  id: string;
-  producer: number;
-  amount: number;
-}
-
-interface LedgerEntry {
-  eventId: string;
-  orderId: string;
-  eventType: string;
-  orderingKey: string | null;
-  keyPosition: number | null;
-  producer: number;
-}
-
-class RollbackOnPurpose extends Error {}
-
 const spec = JSON.parse(process.env.CHAOS_PRODUCER ?? 'null') as ProducerSpec | null;
 if (!spec) throw new Error('producer.ts runs as a child of the chaos harness (CHAOS_PRODUCER is missing)');
 
-const OrderSchema = new EntitySchema<Order>({
-  name: 'ChaosOrder',
-  tableName: spec.names.orders,
-  properties: {
-    id: { type: 'string', primary: true },
-    producer: { type: 'integer' },
-    amount: { type: 'integer' },
-  },
-});
+/**
+ * The first connection is retried: a producer may start while the round restarts PostgreSQL, and
+ * one that gave up there would leave the round without its load.
+ */
+async function openStore() {
+  const kit = await STORES[spec!.store]();
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      return await kit.open({ pgUrl: spec!.pgUrl, names: spec!.names, poolSize: 2 });
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      process.stderr.write(
+        `opening the store failed, retrying: ${error instanceof Error ? error.message : error}\n`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
 
-const LedgerSchema = new EntitySchema<LedgerEntry>({
-  name: 'ChaosLedgerEntry',
-  tableName: spec.names.ledger,
-  properties: {
-    eventId: { type: 'string', primary: true },
-    orderId: { type: 'string' },
-    eventType: { type: 'string' },
-    orderingKey: { type: 'string', nullable: true },
-    keyPosition: { type: 'integer', nullable: true },
-    producer: { type: 'integer' },
-  },
-});
-
-const orm = await MikroORM.init({
-  driver: PostgreSqlDriver,
-  clientUrl: spec.pgUrl,
-  entities: [OrderSchema, LedgerSchema],
-  allowGlobalContext: false,
-  pool: { min: 0, max: 2 },
-});
+const opened = await openStore();
 // Only the store is needed to publish: no backend connection is ever opened here.
 const dispatch = await createDispatch({
   OUTBOX_PUBLISHERS: { default: { BACKEND: redisStreamBackend, OPTIONS: {} } },
-  OUTBOX_STORE: { BACKEND: mikroOrmStore, OPTIONS: { orm, tableName: spec.names.outbox } },
+  OUTBOX_STORE: opened.store,
   LOGGING: { LEVEL: 'warn' },
 });
 
@@ -117,55 +92,28 @@ async function transaction(n: number): Promise<void> {
   const rollback = prng.chance(spec!.rollbackShare);
   const amount = prng.int(1, 10_000);
   const orderId = `p${spec!.index}-${n}`;
-  let eventIds: string[] = [];
+  const plan: BusinessWrite = {
+    order: { id: orderId, producer: spec!.index, amount },
+    eventType,
+    key,
+    inputs: Array.from({ length: count }, (_, i) => ({
+      eventType,
+      source: 'chaos',
+      subject: orderId,
+      key,
+      data: { orderId, amount, producer: spec!.index, part: i + 1, of: count },
+    })),
+    rollback,
+    eventIds: [],
+  };
   try {
-    await orm.em.fork().transactional(async (em) => {
-      em.persist(em.create(OrderSchema, { id: orderId, producer: spec!.index, amount }));
-      const inputs = Array.from({ length: count }, (_, i) => ({
-        eventType,
-        source: 'chaos',
-        subject: orderId,
-        key,
-        data: { orderId, amount, producer: spec!.index, part: i + 1, of: count },
-      }));
-      const events =
-        count === 1
-          ? [await dispatch.publisher.publishEvent(inputs[0]!, { transaction: em })]
-          : await dispatch.publisher.publishEvents(inputs, { transaction: em });
-      eventIds = events.map((event) => event.id);
-      let last: number | null = null;
-      if (key) {
-        const rows = await em.execute<{ position: string }[]>(
-          `INSERT INTO ${spec!.names.keyPositions} (ordering_key, position) VALUES (?, ?)
-           ON CONFLICT (ordering_key) DO UPDATE SET position = ${spec!.names.keyPositions}.position + ?
-           RETURNING position`,
-          [key, count, count],
-        );
-        last = Number(rows[0]?.position);
-      }
-      events.forEach((event, i) => {
-        // Events of one call are written in the order given, so they take consecutive positions.
-        const keyPosition = last === null ? null : last - count + 1 + i;
-        em.persist(
-          em.create(LedgerSchema, {
-            eventId: event.id,
-            orderId,
-            eventType,
-            orderingKey: key,
-            keyPosition,
-            producer: spec!.index,
-          }),
-        );
-      });
-      await em.flush();
-      if (rollback) throw new RollbackOnPurpose();
-    });
+    await opened.write(dispatch, plan);
     summary.committed += 1;
     summary.events += count;
   } catch (error) {
     if (error instanceof RollbackOnPurpose) {
       // Recorded outside the transaction, after it was rolled back: COMMIT was never sent.
-      appendFileSync(spec!.rolledBackFile, eventIds.map((id) => `${id}\n`).join(''));
+      appendFileSync(spec!.rolledBackFile, plan.eventIds.map((id) => `${id}\n`).join(''));
       summary.rolledBack += 1;
       return;
     }
@@ -189,5 +137,5 @@ for (let n = 1; !stopping; n += 1) {
 
 process.stdout.write(`${JSON.stringify(summary)}\n`);
 await dispatch.close().catch(() => undefined);
-await orm.close(true).catch(() => undefined);
+await opened.close().catch(() => undefined);
 process.exit(0);

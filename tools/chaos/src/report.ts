@@ -7,11 +7,14 @@ export function formatReport(result: ChaosResult): string {
   const valueWidth = Math.max(5, ...verdict.rows.map((row) => String(row.value).length));
   const lines: string[] = [];
   lines.push('');
+  const { options } = result;
+  const broker = { redis: 'Redis', nats: 'NATS', rabbitmq: 'RabbitMQ' }[options.backend] ?? options.backend;
+  const client = options.backend === 'redis' ? ` (${options.redisClient})` : '';
   lines.push(
-    `Dispatch chaos run ${result.runId}: seed ${result.seed}, ${result.options.duration} s, ${result.options.workers} workers, ${result.options.producers} producers, ${result.options.keys === 1 ? 'one hot ordering key' : `${result.options.keys} ordering keys`}, lease ${result.options.leaseTime} s, idempotent append ${result.options.idempotent ? 'on' : 'off'}, ${result.options.redisClient}, Redis replies +${result.options.redisLatency} ms`,
+    `Dispatch chaos run ${result.runId}: seed ${result.seed}, ${options.duration} s, ${options.workers} workers, ${options.producers} producers, ${options.keys === 1 ? 'one hot ordering key' : `${options.keys} ordering keys`}, lease ${options.leaseTime} s, store ${options.store}, backend ${options.backend}${client}, ${result.duplicatesFail ? 'idempotent append on' : 'duplicates allowed'}, ${broker} replies +${options.brokerLatency} ms`,
   );
   lines.push(
-    `chaos: ${result.chaos['kill-worker']} worker kills (${result.hits['kill-worker']} mid-batch), ${result.chaos['pause-worker']} worker pauses (${result.hits['pause-worker']} mid-batch), ${result.chaos['cut-redis-connections']} Redis connection cuts (${result.hits['cut-redis-connections']} mid-batch), ${result.chaos['restart-redis']} Redis restarts, ${result.chaos['restart-postgres']} PostgreSQL restarts; ` +
+    `chaos: ${result.chaos['kill-worker']} worker kills (${result.hits['kill-worker']} mid-batch), ${result.chaos['pause-worker']} worker pauses (${result.hits['pause-worker']} mid-batch), ${result.chaos['cut-broker-connections']} ${broker} connection cuts (${result.hits['cut-broker-connections']} mid-batch), ${result.chaos['restart-broker']} ${broker} restarts, ${result.chaos['restart-postgres']} PostgreSQL restarts; ` +
       `${result.unexpectedWorkerExits.length} worker exits not caused by the harness; drained ${result.drained ? `in ${result.drainSeconds.toFixed(1)} s` : 'NOT (timed out)'}; ${result.totalSeconds.toFixed(0)} s in all`,
   );
   lines.push('');

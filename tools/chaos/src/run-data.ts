@@ -1,19 +1,18 @@
-import { Redis } from 'ioredis';
+import type { BrokerLedger } from './backends/backend-kit.js';
 import { openOrm } from './database.js';
 import { dropSql, type RunNames } from './run-names.js';
 
-/** On the user's own servers: remove the run's tables, streams and idempotency markers (if it passed). */
+/** On the user's own servers: remove the run's tables and what it created on the broker (if it passed). */
 export async function dropRunData(input: {
   passed: boolean;
   keep: boolean;
   pgUrl: string;
-  redisUrl: string;
   names: RunNames;
-  streams: readonly string[];
+  ledger: BrokerLedger;
 }): Promise<void> {
   if (!input.passed || input.keep) {
     process.stderr.write(
-      `[chaos] kept tables ${input.names.outbox}, ${input.names.ledger}, ${input.names.orders}, ${input.names.keyPositions} and streams ${input.streams.join(', ')}\n`,
+      `[chaos] kept tables ${input.names.outbox}, ${input.names.ledger}, ${input.names.orders}, ${input.names.keyPositions} and ${input.ledger.description}\n`,
     );
     return;
   }
@@ -23,22 +22,5 @@ export async function dropRunData(input: {
   } finally {
     await orm.close(true);
   }
-  const client = new Redis(input.redisUrl, { maxRetriesPerRequest: 3 });
-  try {
-    await client.del(...input.streams);
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(
-        cursor,
-        'MATCH',
-        `dispatch:idem:{${input.names.streamPrefix}*`,
-        'COUNT',
-        1000,
-      );
-      if (keys.length > 0) await client.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    client.disconnect();
-  }
+  await input.ledger.drop();
 }

@@ -6,7 +6,7 @@ const options = {
   durationMs: 90_000,
   workers: 3,
   leaseTimeMs: 3000,
-  restartRedis: true,
+  restartBroker: true,
   restartPostgres: true,
 };
 
@@ -19,7 +19,13 @@ describe('buildSchedule', () => {
   it('starts with one action of each kind and stays inside the chaos window', () => {
     const plan = buildSchedule(options);
     expect(new Set(plan.slice(0, 5).map((action) => action.kind))).toEqual(
-      new Set(['kill-worker', 'pause-worker', 'cut-redis-connections', 'restart-redis', 'restart-postgres']),
+      new Set([
+        'kill-worker',
+        'pause-worker',
+        'cut-broker-connections',
+        'restart-broker',
+        'restart-postgres',
+      ]),
     );
     for (const action of plan) {
       expect(action.at).toBeGreaterThanOrEqual(5000);
@@ -32,11 +38,11 @@ describe('buildSchedule', () => {
     const plan = buildSchedule({
       ...options,
       durationMs: 600_000,
-      restartRedis: false,
+      restartBroker: false,
       restartPostgres: false,
     });
-    expect(plan.some((action) => action.kind === 'restart-redis' || action.kind === 'restart-postgres')).toBe(
-      false,
-    );
+    expect(
+      plan.some((action) => action.kind === 'restart-broker' || action.kind === 'restart-postgres'),
+    ).toBe(false);
   });
 });

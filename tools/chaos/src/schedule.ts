@@ -3,8 +3,8 @@ import { Prng } from './prng.js';
 export type ChaosAction =
   | { at: number; kind: 'kill-worker'; worker: number }
   | { at: number; kind: 'pause-worker'; worker: number; ms: number }
-  | { at: number; kind: 'restart-redis'; downMs: number }
-  | { at: number; kind: 'cut-redis-connections' }
+  | { at: number; kind: 'restart-broker'; downMs: number }
+  | { at: number; kind: 'cut-broker-connections' }
   | { at: number; kind: 'restart-postgres'; downMs: number; mode: 'immediate' | 'fast' };
 
 export type ChaosKind = ChaosAction['kind'];
@@ -16,7 +16,7 @@ export interface ScheduleOptions {
   workers: number;
   leaseTimeMs: number;
   /** Only servers the harness started are restarted. */
-  restartRedis: boolean;
+  restartBroker: boolean;
   restartPostgres: boolean;
 }
 
@@ -27,8 +27,8 @@ export interface ScheduleOptions {
  */
 export function buildSchedule(options: ScheduleOptions): ChaosAction[] {
   const prng = new Prng(options.seed);
-  const kinds: ChaosKind[] = ['kill-worker', 'pause-worker', 'cut-redis-connections'];
-  if (options.restartRedis) kinds.push('restart-redis');
+  const kinds: ChaosKind[] = ['kill-worker', 'pause-worker', 'cut-broker-connections'];
+  if (options.restartBroker) kinds.push('restart-broker');
   if (options.restartPostgres) kinds.push('restart-postgres');
   // Weights for the random part: processes fail more often than servers.
   const weighted: ChaosKind[] = kinds.flatMap((kind) =>
@@ -47,7 +47,7 @@ export function buildSchedule(options: ScheduleOptions): ChaosAction[] {
     if (kind === 'kill-worker') actions.push({ at, kind, worker });
     else if (kind === 'pause-worker') {
       actions.push({ at, kind, worker, ms: Math.round(options.leaseTimeMs + prng.between(1000, 3000)) });
-    } else if (kind === 'restart-redis')
+    } else if (kind === 'restart-broker')
       actions.push({ at, kind, downMs: Math.round(prng.between(500, 3000)) });
     else {
       const mode = prng.chance(0.5) ? 'immediate' : 'fast';
@@ -64,10 +64,10 @@ export function describeAction(action: ChaosAction): string {
       return `SIGKILL worker-${action.worker + 1}`;
     case 'pause-worker':
       return `SIGSTOP worker-${action.worker + 1} for ${(action.ms / 1000).toFixed(1)} s`;
-    case 'cut-redis-connections':
-      return 'cut every worker connection to Redis';
-    case 'restart-redis':
-      return `restart Redis (SIGKILL, down ${(action.downMs / 1000).toFixed(1)} s)`;
+    case 'cut-broker-connections':
+      return 'cut every worker connection to the broker';
+    case 'restart-broker':
+      return `restart the broker (SIGKILL, down ${(action.downMs / 1000).toFixed(1)} s)`;
     case 'restart-postgres':
       return `restart PostgreSQL (${action.mode} stop, down ${(action.downMs / 1000).toFixed(1)} s)`;
   }

@@ -1,11 +1,11 @@
-import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
+import type { BrokerEntry } from './backends/backend-kit.js';
 import { runNames } from './run-names.js';
 import { type Query, verify } from './verify.js';
 
 const names = runNames('test');
 
-/** A ledger, an outbox table and one stream, in memory: checks the checker itself. */
+/** A ledger, an outbox table and what one broker destination holds, in memory: checks the checker itself. */
 function fixture(input: {
   ledger: { id: string; key?: string; position?: number }[];
   outbox: { id: string; status: string }[];
@@ -30,21 +30,22 @@ function fixture(input: {
     }
     return [] as T[]; // no torn transactions
   };
-  const entries = input.stream.map((entry, i) => [
-    `${1000 + i}-0`,
-    ['event_id', entry.id, 'event_type', 'order.created', ...(entry.key ? ['key', entry.key] : [])],
-  ]);
-  const redis = {
-    xrange: async () => entries,
-  } as unknown as Redis;
-  return { query, redis };
+  const entries: BrokerEntry[] = input.stream.map((entry, i) => ({
+    destination: 'chaos:test:order.created',
+    id: `${1000 + i}-0`,
+    time: 1000 + i,
+    eventId: entry.id,
+    eventType: 'order.created',
+    key: entry.key ?? null,
+  }));
+  return { query, entries };
 }
 
 const run = (f: ReturnType<typeof fixture>, rolledBack: string[] = [], idempotent = true) =>
   verify({
     ...f,
+    destinationOf: (eventType) => `chaos:test:${eventType}`,
     names,
-    streams: ['chaos:test:order.created'],
     rolledBack: new Set(rolledBack),
     idempotent,
     timeline: [],
@@ -122,5 +123,32 @@ describe('verify', () => {
     );
     expect(verdict.violations).toEqual([]);
     expect(value(verdict, 'duplicate entries')).toBe(1);
+  });
+
+  it('on a backend that is not idempotent: duplicates reported, order on each first copy', async () => {
+    const verdict = await verify({
+      ...fixture({
+        ledger: [
+          { id: 'a', key: 'k', position: 1 },
+          { id: 'b', key: 'k', position: 2 },
+        ],
+        outbox: ['a', 'b'].map((id) => ({ id, status: 'published' })),
+        // a's second copy after b: a redelivery, not a reordering.
+        stream: [
+          { id: 'a', key: 'k' },
+          { id: 'b', key: 'k' },
+          { id: 'a', key: 'k' },
+        ],
+      }),
+      destinationOf: (eventType) => `chaos:test:${eventType}`,
+      names,
+      rolledBack: new Set(),
+      idempotent: false,
+      duplicatesReported: 'RabbitMQ is not idempotent',
+      timeline: [],
+    });
+    expect(verdict.violations).toEqual([]);
+    expect(value(verdict, 'duplicate entries (RabbitMQ is not idempotent)')).toBe(1);
+    expect(value(verdict, 'per-key order violations')).toBe(0);
   });
 });

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { BrokerEntry } from './backends/backend-kit.js';
 import type { RunNames } from './run-names.js';
 import type { TimelineEntry } from './timeline.js';
 
@@ -14,7 +14,10 @@ export interface ResultRow {
 
 export interface Duplicate {
   eventId: string;
+  /** The broker's ids of its copies. */
   entries: string[];
+  /** When the first copy was stored (epoch ms), if the broker records it. */
+  time: number | null;
   attempts: number | null;
   /** The harness action closest before the second entry, and the duplicate window it opens. */
   cause: string;
@@ -61,56 +64,27 @@ interface OutboxRow {
   last_error: string | null;
 }
 
-interface Entry {
-  stream: string;
-  id: string;
-  eventId: string;
-  eventType: string;
-  key: string | null;
-}
-
 const SAMPLE = 20;
-
-/** The millisecond part of a stream entry id (Redis's clock when it was appended). */
-const entryTime = (id: string | undefined): number => Number(id?.split('-')[0] ?? 0);
-
-/** Every entry of a stream, in order, paged with XRANGE. */
-export async function readStream(redis: Redis, stream: string): Promise<Entry[]> {
-  const entries: Entry[] = [];
-  let start = '-';
-  for (;;) {
-    const page = await redis.xrange(stream, start, '+', 'COUNT', 1000);
-    for (const [id, flat] of page) {
-      const fields: Record<string, string> = {};
-      for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string;
-      entries.push({
-        stream,
-        id,
-        eventId: fields.event_id ?? '',
-        eventType: fields.event_type ?? '',
-        key: fields.key ?? null,
-      });
-    }
-    const last = page[page.length - 1];
-    if (!last || page.length < 1000) return entries;
-    start = `(${last[0]}`;
-  }
-}
 
 /** The duplicate window a harness action opens (see docs/concepts.md, "Delivery guarantees"). */
 function windowOf(what: string): string {
   if (what.startsWith('SIGKILL')) return 'window 1: published, then the worker died before recording it';
   if (what.startsWith('SIGSTOP') || what.startsWith('SIGCONT'))
     return 'window 3: a worker stalled past its lease while its publish was in flight';
-  if (what.startsWith('cut')) return 'window 2: the connection dropped after the append reached Redis';
-  if (what.includes('Redis')) return 'window 2: the publish failed on the client but had reached Redis';
-  if (what.includes('PostgreSQL')) return 'window 1: published, then the outcome could not be recorded';
+  if (what.startsWith('cut')) return 'window 2: the connection dropped after the append reached the broker';
+  if (what.startsWith('restart PostgreSQL'))
+    return 'window 1: published, then the outcome could not be recorded';
+  if (what.startsWith('restart'))
+    return 'window 2: the publish failed on the client but had reached the broker';
   return 'unexplained';
 }
 
-function causeOf(entries: string[], timeline: readonly TimelineEntry[]): string {
-  const from = entryTime(entries[0]) - 2000;
-  const to = entryTime(entries[entries.length - 1]);
+function causeOf(entries: readonly BrokerEntry[], timeline: readonly TimelineEntry[]): string {
+  const first = entries[0]?.time;
+  const second = entries[entries.length - 1]?.time;
+  if (first == null || second == null) return 'the broker records no arrival time: cause not attributed';
+  const from = first - 2000;
+  const to = second;
   const candidates = timeline.filter(
     (item) =>
       item.time >= from && item.time <= to && /^(SIGKILL|SIGSTOP|SIGCONT|restart|cut)/.test(item.what),
@@ -123,11 +97,16 @@ function causeOf(entries: string[], timeline: readonly TimelineEntry[]): string 
 /** Compare the streams with the ledger and the outbox table after the drain. */
 export async function verify(input: {
   query: Query;
-  redis: Redis;
+  /** Every message the broker holds for the run, in the order stored. */
+  entries: readonly BrokerEntry[];
+  /** Where an event of a type must land (its stream, subject, routing key). */
+  destinationOf: (eventType: string) => string;
   names: RunNames;
-  streams: readonly string[];
   rolledBack: ReadonlySet<string>;
+  /** Duplicates fail the run only when the backend is idempotent (and that is on). */
   idempotent: boolean;
+  /** Why duplicates are only reported, for the row's name: `idempotent append off`, ... */
+  duplicatesReported?: string | undefined;
   timeline: readonly TimelineEntry[];
 }): Promise<Verdict> {
   const { names, query } = input;
@@ -153,14 +132,12 @@ export async function verify(input: {
 
   const ledgerById = new Map(ledger.map((row) => [row.event_id, row]));
   const outboxById = new Map(outbox.map((row) => [row.id, row]));
-  const entries: Entry[] = [];
-  for (const stream of input.streams) entries.push(...(await readStream(input.redis, stream)));
-
-  const entriesById = new Map<string, string[]>();
+  const { entries } = input;
+  const entriesById = new Map<string, BrokerEntry[]>();
   for (const entry of entries) {
     const list = entriesById.get(entry.eventId);
-    if (list) list.push(entry.id);
-    else entriesById.set(entry.eventId, [entry.id]);
+    if (list) list.push(entry);
+    else entriesById.set(entry.eventId, [entry]);
   }
 
   const lost: Verdict['samples']['lost'] = [];
@@ -179,7 +156,7 @@ export async function verify(input: {
   const notInLedger = [...entriesById.keys()].filter(
     (id) => !ledgerById.has(id) && !input.rolledBack.has(id),
   );
-  // The entry must carry what was committed: its type, its key, and land in its type's stream.
+  // The entry must carry what was committed: its type, its key, and land where its type goes.
   const mismatched: string[] = [];
   for (const entry of entries) {
     const row = ledgerById.get(entry.eventId);
@@ -187,21 +164,22 @@ export async function verify(input: {
     const problems = [
       entry.eventType !== row.event_type && `event_type ${entry.eventType} (committed ${row.event_type})`,
       entry.key !== row.ordering_key && `key ${entry.key ?? '-'} (committed ${row.ordering_key ?? '-'})`,
-      !entry.stream.endsWith(`:${row.event_type}`) && `in stream ${entry.stream}`,
+      entry.destination !== input.destinationOf(row.event_type) && `in ${entry.destination}`,
     ].filter(Boolean);
     if (problems.length > 0) mismatched.push(`${entry.eventId} at ${entry.id}: ${problems.join(', ')}`);
   }
 
   const duplicates: Duplicate[] = [];
   let duplicateEntries = 0;
-  for (const [eventId, ids] of entriesById) {
-    if (ids.length < 2) continue;
-    duplicateEntries += ids.length - 1;
+  for (const [eventId, copies] of entriesById) {
+    if (copies.length < 2) continue;
+    duplicateEntries += copies.length - 1;
     duplicates.push({
       eventId,
-      entries: ids,
+      entries: copies.map((entry) => entry.id),
+      time: copies[0]?.time ?? null,
       attempts: outboxById.get(eventId)?.attempts ?? null,
-      cause: causeOf(ids, input.timeline),
+      cause: causeOf(copies, input.timeline),
     });
   }
 
@@ -241,8 +219,8 @@ export async function verify(input: {
   const rows: ResultRow[] = [
     reported('events committed (ledger)', ledger.length),
     reported('events in transactions rolled back on purpose', input.rolledBack.size),
-    reported('stream entries', entries.length),
-    reported('events published (in a stream)', published),
+    reported('entries in the broker', entries.length),
+    reported('events published (in the broker)', published),
     zero('lost', lost.length),
     zero('published for rolled-back transactions', publishedRolledBack.length),
     zero('published but not in the ledger', notInLedger.length),
@@ -250,7 +228,10 @@ export async function verify(input: {
     zero('torn transactions (business, ledger, outbox disagree)', torn.length),
     input.idempotent
       ? zero('duplicate entries', duplicateEntries)
-      : reported('duplicate entries (idempotent append off)', duplicateEntries),
+      : reported(
+          `duplicate entries (${input.duplicatesReported ?? 'idempotent append off'})`,
+          duplicateEntries,
+        ),
     zero('per-key order violations', orderViolations.length),
     zero('stuck in a non-final state', stuck.length),
     reported('failed', failed.length),
@@ -264,9 +245,7 @@ export async function verify(input: {
       notInLedger: notInLedger.slice(0, SAMPLE),
       mismatched: mismatched.slice(0, SAMPLE),
       torn: torn.slice(0, SAMPLE).map((row) => row.what),
-      duplicates: duplicates
-        .sort((a, b) => entryTime(a.entries[0]) - entryTime(b.entries[0]))
-        .slice(0, SAMPLE),
+      duplicates: duplicates.sort((a, b) => (a.time ?? 0) - (b.time ?? 0)).slice(0, SAMPLE),
       orderViolations: orderViolations.slice(0, SAMPLE),
       stuck: stuck.slice(0, SAMPLE),
       stuckByKey,

@@ -1,0 +1,92 @@
+import type { StoreDefinition } from '@dispatch/core';
+import { mikroOrmStore } from '@dispatch/orm-mikro';
+import { EntitySchema, MikroORM } from '@mikro-orm/core';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import {
+  importUrl,
+  type LedgerRow,
+  ledgerRows,
+  publishAll,
+  RollbackOnPurpose,
+  type StoreKit,
+} from './store-kit.js';
+
+/** MikroORM: `em.transactional`, the order and ledger rows as entities, `{ transaction: em }`. */
+export const mikroKit: StoreKit = {
+  async open({ pgUrl, names, poolSize }) {
+    const OrderSchema = new EntitySchema<{ id: string; producer: number; amount: number }>({
+      name: 'ChaosOrder',
+      tableName: names.orders,
+      properties: {
+        id: { type: 'string', primary: true },
+        producer: { type: 'integer' },
+        amount: { type: 'integer' },
+      },
+    });
+    const LedgerSchema = new EntitySchema<LedgerRow>({
+      name: 'ChaosLedgerEntry',
+      tableName: names.ledger,
+      properties: {
+        eventId: { type: 'string', primary: true },
+        orderId: { type: 'string' },
+        eventType: { type: 'string' },
+        orderingKey: { type: 'string', nullable: true },
+        keyPosition: { type: 'integer', nullable: true },
+        producer: { type: 'integer' },
+      },
+    });
+    const orm = await MikroORM.init({
+      driver: PostgreSqlDriver,
+      clientUrl: pgUrl,
+      entities: [OrderSchema, LedgerSchema],
+      allowGlobalContext: false,
+      pool: { min: 0, max: poolSize },
+    });
+    return {
+      store: {
+        BACKEND: mikroOrmStore as StoreDefinition<never>,
+        OPTIONS: { orm, tableName: names.outbox },
+      },
+      async write(dispatch, plan) {
+        await orm.em.fork().transactional(async (em) => {
+          em.persist(em.create(OrderSchema, plan.order));
+          const events = await publishAll(dispatch, plan, em);
+          let last: number | null = null;
+          if (plan.key) {
+            const count = events.length;
+            const rows = await em.execute<{ position: string }[]>(
+              `INSERT INTO ${names.keyPositions} (ordering_key, position) VALUES (?, ?)
+               ON CONFLICT (ordering_key) DO UPDATE SET position = ${names.keyPositions}.position + ?
+               RETURNING position`,
+              [plan.key, count, count],
+            );
+            last = Number(rows[0]?.position);
+          }
+          for (const row of ledgerRows(plan, events, last)) em.persist(em.create(LedgerSchema, row));
+          await em.flush();
+          if (plan.rollback) throw new RollbackOnPurpose();
+        });
+      },
+      close: () => orm.close(true),
+    };
+  },
+  workerConfig: ({ pgUrl, names }) => ({
+    imports: [
+      `import { MikroORM } from ${importUrl('@mikro-orm/core')};`,
+      `import { PostgreSqlDriver } from ${importUrl('@mikro-orm/postgresql')};`,
+      `import mikroOrmStore from ${importUrl('@dispatch/orm-mikro')};`,
+    ],
+    setup: `const orm = await MikroORM.init({
+    driver: PostgreSqlDriver,
+    clientUrl: ${JSON.stringify(pgUrl)},
+    entities: [],
+    discovery: { warnWhenNoEntities: false },
+    allowGlobalContext: true,
+    // Connect on first use: a replacement worker that starts while PostgreSQL restarts must not
+    // die in MikroORM.init (the worker itself backs off and retries the store).
+    connect: false,
+    pool: { min: 0, max: 4 },
+  });
+  return { BACKEND: mikroOrmStore, OPTIONS: { orm, tableName: ${JSON.stringify(names.outbox)} } };`,
+  }),
+};
