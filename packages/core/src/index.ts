@@ -97,6 +97,9 @@ export { redactOptions, redactText, redactUrl } from './redact.js';
 export { resolveBackendName } from './routing.js';
 export { formatPath, suggestKey, toIssues, validateWith } from './schema-issues.js';
 export {
+  type ActivityBucket,
+  type ActivityReport,
+  type ActivityRequest,
   type ClaimRequest,
   type CleanupRequest,
   defineStore,

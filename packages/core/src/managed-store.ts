@@ -9,6 +9,9 @@ export interface CreateStoreOptions {
   configDir?: string | undefined;
 }
 
+/** Most buckets one activity report may have (a day by the minute). */
+const MAX_ACTIVITY_BUCKETS = 1440;
+
 function requireInteger(what: string, value: unknown, min: number): void {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
     throw new InvalidArgumentError(`${what} must be a whole number >= ${min}, got ${String(value)}`);
@@ -138,6 +141,11 @@ export async function createStore<O>(
     },
     async list(request) {
       if (request.limit !== undefined) requireInteger('list limit', request.limit, 1);
+      if (request.order !== undefined && request.order !== 'newest' && request.order !== 'oldest') {
+        throw new InvalidArgumentError(
+          `list order must be 'newest' or 'oldest', got ${JSON.stringify(request.order)}`,
+        );
+      }
       return track(async () => (await ready()).list(request));
     },
     async get(id) {
@@ -155,6 +163,16 @@ export async function createStore<O>(
     },
     async stats() {
       return track(async () => (await ready()).stats());
+    },
+    async activity(request) {
+      requireInteger('activity bucketMs', request?.bucketMs, 1000);
+      requireInteger('activity windowMs', request.windowMs, request.bucketMs);
+      if (Math.ceil(request.windowMs / request.bucketMs) > MAX_ACTIVITY_BUCKETS) {
+        throw new InvalidArgumentError(
+          `activity asks for more than ${MAX_ACTIVITY_BUCKETS} buckets: widen bucketMs or shorten windowMs`,
+        );
+      }
+      return track(async () => (await ready()).activity(request));
     },
     async health() {
       if (closed) return { ok: false, error: `${label} is closed` };

@@ -80,12 +80,14 @@ export interface ListRequest {
   filter?: EventFilter | undefined;
   /** Page size. @default 50 */
   limit?: number | undefined;
-  /** Cursor from a previous page's `next`. */
+  /** Cursor from a previous page's `next` (of a request with the same `order`). */
   after?: string | undefined;
+  /** Newest first (highest sequence first) or oldest first. @default 'newest' */
+  order?: 'newest' | 'oldest' | undefined;
 }
 
 export interface ListPage {
-  /** Newest first. */
+  /** In the requested order: newest first unless `order` is `'oldest'`. */
   events: OutboxEvent[];
   /** Pass as `after` for the next page; null on the last page. */
   next: string | null;
@@ -111,6 +113,39 @@ export interface StoreStats {
   byBackend: Record<string, Record<EventStatus, number>>;
 }
 
+export interface ActivityRequest {
+  /** How far back from the store's now the report reaches; buckets = ceil(windowMs / bucketMs). */
+  windowMs: number;
+  /** Width of one bucket. Buckets start at whole multiples of it since the epoch (whole minutes). */
+  bucketMs: number;
+}
+
+/**
+ * One time bucket of an activity report. Counts come from the events' current state: an event that
+ * failed and was requeued counts where it is now, and events already deleted by cleanup are gone.
+ */
+export interface ActivityBucket {
+  start: Date;
+  /** Events created in the bucket (`createdAt`). */
+  created: number;
+  /** Events published in the bucket. */
+  published: number;
+  /** Events now `failed` whose failure was recorded in the bucket. */
+  failed: number;
+  /**
+   * Events created by the bucket's end (the store's now, for the last bucket) and not yet published
+   * or failed at that time: waiting, retrying or in flight.
+   */
+  backlog: number;
+}
+
+export interface ActivityReport {
+  /** The store's clock when the report was taken. */
+  now: Date;
+  /** Oldest first; the last bucket holds the store's now. */
+  buckets: ActivityBucket[];
+}
+
 export interface StoreHealth {
   ok: boolean;
   error?: string | undefined;
@@ -119,8 +154,8 @@ export interface StoreHealth {
 
 /**
  * What a store implements. Core's wrapper owns the lifecycle (connect once, no use after close);
- * the store owns its I/O and the rules below, each of which closes a race that the seed library
- * left open. The conformance suite in `@dispatch/core/testing` checks every one of them.
+ * the store owns its I/O and the rules below, each of which closes a race between workers, or
+ * between a worker and a writer. The conformance suite in `@dispatch/core/testing` checks every one of them.
  */
 export interface StoreDriver {
   /** Check the schema is there and usable (`StoreNotReadyError` names `dispatch migrate` if not). */
@@ -201,6 +236,13 @@ export interface StoreDriver {
 
   stats(): Promise<StoreStats>;
 
+  /**
+   * Counts per time bucket for charts (see `ActivityBucket`), on the store's clock. Must stay cheap
+   * on a big table: it may read the events that finished inside the window and the events not final
+   * yet, never the whole published history.
+   */
+  activity(request: ActivityRequest): Promise<ActivityReport>;
+
   health(): Promise<StoreHealth>;
 
   /**
@@ -245,7 +287,7 @@ export function isStoreDefinition(value: unknown): value is StoreDefinition {
 }
 
 /** A store as the rest of Dispatch sees it: the driver's methods behind core's lifecycle guard. */
-export interface OutboxStore extends Omit<StoreDriver, 'connect' | 'classify' | 'migrate' | 'subscribe'> {
+export interface OutboxStore extends Omit<StoreDriver, 'connect' | 'migrate' | 'subscribe'> {
   readonly type: string;
   /** Create or update the schema; a no-op for stores without one. */
   migrate(): Promise<void>;

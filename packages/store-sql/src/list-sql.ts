@@ -3,17 +3,18 @@ import { toEvent } from './row-mapping.js';
 import type { SqlTable } from './sql-table.js';
 import { likePattern, list } from './sql-text.js';
 
-/** One page of events matching `request.filter`, newest first, with a `seq` cursor. */
+/** One page of events matching `request.filter`, newest (or oldest) first, with a `seq` cursor. */
 export async function listEvents(table: SqlTable, request: ListRequest): Promise<ListPage> {
   const limit = request.limit ?? 50;
   const filter = request.filter ?? {};
+  const oldest = request.order === 'oldest';
   const conditions: string[] = [];
   const params: unknown[] = [];
   if (request.after !== undefined) {
     if (!/^\d+$/.test(request.after)) {
       throw new InvalidArgumentError(`list cursor "${request.after}" is not one this store issued`);
     }
-    conditions.push('seq < ?');
+    conditions.push(oldest ? 'seq > ?' : 'seq < ?');
     params.push(Number(request.after));
   }
   for (const [column, values] of [
@@ -52,10 +53,10 @@ export async function listEvents(table: SqlTable, request: ListRequest): Promise
     params.push(...columns.map(() => pattern));
   }
   const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
-  const rows = await table.query(`SELECT * FROM ${table.t} ${where} ORDER BY seq DESC LIMIT ?`, [
-    ...params,
-    limit + 1,
-  ]);
+  const rows = await table.query(
+    `SELECT * FROM ${table.t} ${where} ORDER BY seq ${oldest ? 'ASC' : 'DESC'} LIMIT ?`,
+    [...params, limit + 1],
+  );
   const events = rows.slice(0, limit).map(toEvent);
   const last = events[events.length - 1];
   return { events, next: rows.length > limit && last ? String(last.sequence) : null };

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
+  type ActivityReport,
+  type ActivityRequest,
   type ClaimRequest,
   type CleanupRequest,
   EVENT_STATUSES,
@@ -17,6 +19,7 @@ import {
   type StoreStats,
   TransactionRequiredError,
 } from '@dispatch/core';
+import { activityReport } from './activity-sql.js';
 import { INSERT_CHUNK } from './dialect.js';
 import { dialectFor } from './dialects.js';
 import type { SqlExecutor } from './executor.js';
@@ -377,6 +380,11 @@ FROM ${t} GROUP BY backend, status`,
       }
     }
     return stats;
+  }
+
+  async activity(request: ActivityRequest): Promise<ActivityReport> {
+    await this.#ensureVerified();
+    return activityReport(this.#table, request);
   }
 
   async health(): Promise<StoreHealth> {

@@ -9,6 +9,9 @@ import {
   type OutboxEvent,
 } from '../event.js';
 import {
+  type ActivityBucket,
+  type ActivityReport,
+  type ActivityRequest,
   type ClaimRequest,
   type CleanupRequest,
   defineStore,
@@ -270,12 +273,15 @@ class MemoryStoreDriver implements StoreDriver {
 
   async list(request: ListRequest): Promise<ListPage> {
     const limit = request.limit ?? 50;
-    const after = request.after === undefined ? Number.POSITIVE_INFINITY : Number(request.after);
+    const oldest = request.order === 'oldest';
+    const after =
+      request.after === undefined ? (oldest ? 0 : Number.POSITIVE_INFINITY) : Number(request.after);
     if (Number.isNaN(after))
       throw new InvalidArgumentError(`list cursor "${request.after}" is not one this store issued`);
+    const beyond = (row: Row) => (oldest ? (row.sequence ?? 0) > after : (row.sequence ?? 0) < after);
     const rows = [...this.#db.rows.values()]
-      .filter((row) => (row.sequence ?? 0) < after && matches(row, request.filter))
-      .sort((a, b) => (b.sequence ?? 0) - (a.sequence ?? 0));
+      .filter((row) => beyond(row) && matches(row, request.filter))
+      .sort((a, b) => (oldest ? 1 : -1) * ((a.sequence ?? 0) - (b.sequence ?? 0)));
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return { events: page.map(toEvent), next: rows.length > limit && last ? String(last.sequence) : null };
@@ -332,6 +338,38 @@ class MemoryStoreDriver implements StoreDriver {
       }
     }
     return stats;
+  }
+
+  async activity(request: ActivityRequest): Promise<ActivityReport> {
+    const now = this.#db.now();
+    const width = request.bucketMs;
+    const count = Math.ceil(request.windowMs / width);
+    const first = Math.floor(now / width) * width - (count - 1) * width;
+    // Bucket index of a time: -1 before the window, clamped to the last bucket after it.
+    const index = (at: number) => (at < first ? -1 : Math.min(count - 1, Math.floor((at - first) / width)));
+    const buckets: ActivityBucket[] = Array.from({ length: count }, (_, n) => ({
+      start: new Date(first + n * width),
+      created: 0,
+      published: 0,
+      failed: 0,
+      backlog: 0,
+    }));
+    for (const row of this.#db.rows.values()) {
+      const created = index(row.createdAt.getTime());
+      if (created >= 0) (buckets[created] as ActivityBucket).created += 1;
+      let done = count;
+      if (FINAL.has(row.status)) {
+        const at = (row.status === 'published' ? row.publishedAt : null) ?? row.updatedAt;
+        done = index(at.getTime());
+        if (done < 0) continue;
+        const bucket = buckets[done] as ActivityBucket;
+        if (row.status === 'published') bucket.published += 1;
+        else bucket.failed += 1;
+      }
+      // In the backlog at the end of every bucket from its creation's until the one it finished in.
+      for (let n = Math.max(0, created); n < done; n++) (buckets[n] as ActivityBucket).backlog += 1;
+    }
+    return { now: new Date(now), buckets };
   }
 
   async health() {

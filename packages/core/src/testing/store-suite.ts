@@ -3,6 +3,7 @@ import type { NewEvent, OutboxEvent } from '../event.js';
 import { silentLogger } from '../logger.js';
 import { createStore } from '../managed-store.js';
 import type { OutboxStore, OutcomeRecord, StoreDefinition } from '../store.js';
+import { describeDashboardQueries } from './activity-suite.js';
 import { makeNewEvent, sleep } from './fixtures.js';
 
 /** What a store declares about itself; groups of tests run or skip from these. */
@@ -807,6 +808,8 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
         });
       });
     });
+
+    describeDashboardQueries({ fresh, insert });
 
     describe.skipIf(!capabilities.wakeups)('wake-ups', () => {
       it('tells subscribers soon after events commit', async () => {
