@@ -2,6 +2,7 @@ import { ConfigError, isDispatchError } from '@dispatch/core';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CliFailure, type CliIo, processIo } from './cli-io.js';
 import { cleanupCommand } from './commands/cleanup-command.js';
+import { dashboardCommand } from './commands/dashboard-command.js';
 import {
   eventsFailCommand,
   eventsListCommand,
@@ -112,6 +113,22 @@ export function createProgram(io: CliIo, done: (code: number) => void): Command 
     .addHelpText('after', '\nExample:\n  dispatch stats --json')
     .action(async (options, command: Command) => {
       done(await statsCommand({ ...options, config: config(command) }, io));
+    });
+
+  program
+    .command('dashboard')
+    .description('serve the outbox in a browser (needs @dispatch/dashboard), on 127.0.0.1 unless told')
+    .option('--port <port>', 'port to listen on; 0 picks a free one', wholeNumber(0), 8465)
+    .addOption(new Option('--host <host>', 'interface to bind').default('127.0.0.1'))
+    .option('--base-path <path>', 'serve under this path, e.g. /dispatch (behind a proxy)')
+    .option('--read-only', 'show everything, change nothing')
+    .option('--insecure', 'allow a non-loopback host without authentication')
+    .addHelpText(
+      'after',
+      '\nAuthentication comes from the environment: DISPATCH_DASHBOARD_TOKEN (bearer), or\nDISPATCH_DASHBOARD_USER and DISPATCH_DASHBOARD_PASSWORD (basic).\n\nExamples:\n  dispatch dashboard\n  DISPATCH_DASHBOARD_USER=ops DISPATCH_DASHBOARD_PASSWORD=... dispatch dashboard --host 0.0.0.0 --port 8080',
+    )
+    .action(async (options, command: Command) => {
+      done(await dashboardCommand({ ...options, config: config(command) }, io));
     });
 
   const events = program.command('events').description('list, show, retry or fail events');

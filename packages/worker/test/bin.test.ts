@@ -9,8 +9,11 @@ const { version } = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'pac
 };
 
 /** Run the built `dispatch` bin. */
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function run(args: string[], cwd?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  // Without NODE_PATH: pnpm's bin shims point it at every package of the workspace, which an
+  // installed bin never sees.
+  const { NODE_PATH: _, ...env } = process.env;
+  const child = spawn(process.execPath, [bin, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => {
@@ -25,5 +28,15 @@ function run(args: string[]): Promise<{ code: number | null; stdout: string; std
 describe('the dispatch bin', () => {
   it('prints its version', async () => {
     expect(await run(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+  });
+
+  // The built bin resolves @dispatch/dashboard as an installed worker does: from the project that
+  // holds the config, then from the worker package, neither of which has it here.
+  it('names the package to install when dispatch dashboard cannot find @dispatch/dashboard', async () => {
+    const result = await run(['dashboard', '--port', '0'], join(import.meta.dirname, 'fixtures', 'memory'));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      'dispatch dashboard needs the package @dispatch/dashboard: install it in the project that holds the config file (pnpm add @dispatch/dashboard)',
+    );
   });
 });

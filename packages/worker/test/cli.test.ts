@@ -346,3 +346,17 @@ describe('dispatch events', () => {
     expect(none.err()).toMatch(/missing required argument 'ids'/);
   });
 });
+
+describe('dispatch dashboard', () => {
+  it('refuses half of the basic-auth pair from the environment', async () => {
+    vi.stubEnv('DISPATCH_DASHBOARD_USER', 'ops');
+    try {
+      const result = await run(['dashboard', '--port', '0']);
+      expect(result.code).toBe(1);
+      expect(result.err()).toContain('set both DISPATCH_DASHBOARD_USER and DISPATCH_DASHBOARD_PASSWORD');
+      expect(result.err()).not.toContain('ops');
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+});
