@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { createStore, silentLogger } from '@dispatch/core';
 import { makeNewEvent, recordingLogger } from '@dispatch/core/testing';
+import { describeTable } from '@dispatch/store-sql/testing';
 import { migrate as migrateSqlite } from 'drizzle-orm/better-sqlite3/migrator';
 import { migrate as migrateMysql } from 'drizzle-orm/mysql2/migrator';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
@@ -9,12 +10,12 @@ import { drizzleStore } from '../src/index.js';
 import {
   DATABASES,
   type DatabaseName,
+  dialectOf,
   dropOutbox,
   openDatabase,
   removeTempFiles,
   uniqueTable,
 } from './databases.js';
-import { describeTable } from './describe-schema.js';
 import { kitProject, statementsOf } from './drizzle-kit.js';
 
 afterAll(() => removeTempFiles());
@@ -33,11 +34,12 @@ export const outboxKeyLocks = outboxKeyLocksTableMysql('${tableName}');`,
 describe.each(DATABASES)('drizzle-kit generate on %s', (name) => {
   it('writes a migration that creates the same table as store.migrate(), and nothing more next time', async () => {
     const database = await openDatabase(name);
+    const dialect = dialectOf(name);
     const kitTable = uniqueTable('kit');
     const refTable = uniqueTable('ref');
     const journal = uniqueTable('journal');
     const project = kitProject({
-      dialect: name === 'mariadb' ? 'mysql' : name,
+      dialect,
       schema: schemaFor(name, kitTable),
     });
     const ref = await createStore(
@@ -66,19 +68,23 @@ describe.each(DATABASES)('drizzle-kit generate on %s', (name) => {
       else if (name === 'mariadb') await migrateMysql(database.db, folder);
       else migrateSqlite(database.db, folder);
       await ref.migrate();
-      const reference = await describeTable(database, refTable);
+      const reference = await describeTable(database.sql, dialect, refTable);
       expect(reference.columns).toHaveLength(24);
       expect(reference.indexes).toHaveLength({ postgresql: 6, mariadb: 5, sqlite: 5 }[name]);
 
       if (name === 'mariadb') {
         // drizzle-kit cannot set a collation: the columns get the database default.
-        expect(await describeTable(database, kitTable)).toEqual(await describeTable(database, refTable));
+        expect(await describeTable(database.sql, dialect, kitTable)).toEqual(
+          await describeTable(database.sql, dialect, refTable),
+        );
         // The key-lock rows are `dispatch migrate`'s; until it runs the store says so.
         await expect(store.claim({ owner: 'w', limit: 1, leaseMs: 1000 })).rejects.toThrow(
           /dispatch migrate/,
         );
       } else {
-        expect(await describeTable(database, kitTable)).toEqual(await describeTable(database, refTable));
+        expect(await describeTable(database.sql, dialect, kitTable)).toEqual(
+          await describeTable(database.sql, dialect, refTable),
+        );
       }
 
       // `dispatch migrate` on top of the drizzle-kit table changes nothing and loses nothing.
@@ -86,7 +92,9 @@ describe.each(DATABASES)('drizzle-kit generate on %s', (name) => {
       const event = makeNewEvent({ key: 'k' });
       await store.insert([event], { transaction: undefined, onCommit: () => {} });
       await store.migrate();
-      expect(await describeTable(database, kitTable)).toEqual(await describeTable(database, refTable));
+      expect(await describeTable(database.sql, dialect, kitTable)).toEqual(
+        await describeTable(database.sql, dialect, refTable),
+      );
       const [claimed] = await store.claim({ owner: 'w', limit: 1, leaseMs: 10_000 });
       expect(claimed?.id).toBe(event.id);
       expect(await store.record('w', [{ id: event.id, status: 'published' }])).toEqual({
@@ -100,8 +108,8 @@ describe.each(DATABASES)('drizzle-kit generate on %s', (name) => {
           logger.lines.some((line) => line.level === 'warn' && /case-insensitively/.test(line.message)),
         ).toBe(true);
         await database.sql(`ALTER TABLE ${kitTable} CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
-        expect(await describeTable(database, kitTable, { collation: true })).toEqual(
-          await describeTable(database, refTable, { collation: true }),
+        expect(await describeTable(database.sql, dialect, kitTable, { collation: true })).toEqual(
+          await describeTable(database.sql, dialect, refTable, { collation: true }),
         );
       }
 

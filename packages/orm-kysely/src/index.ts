@@ -3,6 +3,7 @@ export {
   DEFAULT_TABLE_NAME,
   defaultNotifyChannel,
   outboxSchemaSql,
+  type PgPoolLike,
   type SqlDialectName,
 } from '@dispatch/store-sql';
 export { detectDialect } from './detect-dialect.js';
@@ -10,7 +11,7 @@ export { KyselyExecutor } from './kysely-executor.js';
 export { kyselyStore } from './kysely-store.js';
 export type { AnyKysely, AnyTransaction } from './kysely-types.js';
 export { createOutboxMigration, type OutboxMigration, type OutboxMigrationOptions } from './migration.js';
-export type { KyselyStoreOptions, PgPoolLike } from './options.js';
+export type { KyselyStoreOptions } from './options.js';
 export { startOutboxTransaction, withOutboxTransaction } from './outbox-transaction.js';
 
 import { kyselyStore } from './kysely-store.js';

@@ -1,16 +1,16 @@
 import { InvalidArgumentError, type Logger } from '@dispatch/core';
-import type {
-  CallerTransaction,
-  ListenRequest,
-  SqlDialectName,
-  SqlExecutor,
-  SqlRow,
+import {
+  type CallerTransaction,
+  type ListenRequest,
+  PgPoolAccess,
+  type PgPoolLike,
+  type SqlDialectName,
+  type SqlExecutor,
+  type SqlRow,
 } from '@dispatch/store-sql';
 import { CompiledQuery } from 'kysely';
 import { type AnyKysely, adapterOf, describeValue, isKysely } from './kysely-types.js';
-import type { PgPoolLike } from './options.js';
 import { ambientBinding, bindingOf, type TransactionBinding } from './outbox-transaction.js';
-import { PgPoolAccess } from './pg-pool.js';
 
 const WRAPPER_HINT =
   'Open it with withOutboxTransaction(db, async (trx) => ...) from @dispatch/orm-kysely instead of ' +
@@ -45,7 +45,10 @@ export class KyselyExecutor implements SqlExecutor {
     this.#adapter = adapterOf(db);
     this.#logger = options.logger;
     if (dialect === 'postgresql' && options.pgPool) {
-      const pool = new PgPoolAccess(options.pgPool, (sql) => this.query(sql, []));
+      const pool = new PgPoolAccess(options.pgPool, (sql) => this.query(sql, []), {
+        handle: 'db',
+        hint: 'pass the pg Pool your PostgresDialect uses',
+      });
       this.prepared = (name, sql, params) => pool.prepared(name, sql, params);
       this.listen = (request: ListenRequest) => pool.listen(request);
     }

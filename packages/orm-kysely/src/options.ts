@@ -1,23 +1,11 @@
-import { type SqlDialectName, type SqlStoreOptions, sqlStoreOptionFields } from '@dispatch/store-sql';
+import {
+  type PgPoolLike,
+  type SqlDialectName,
+  type SqlStoreOptions,
+  sqlStoreOptionFields,
+} from '@dispatch/store-sql';
 import { z } from 'zod';
 import { type AnyKysely, isKysely } from './kysely-types.js';
-
-/** The members of a `pg` Pool the store uses (structural: this package does not import pg). */
-export interface PgPoolLike {
-  query(config: {
-    name?: string;
-    text: string;
-    values: unknown[];
-  }): Promise<{ rows: Record<string, unknown>[] }>;
-  /**
-   * The Client class the pool connects with (every pg Pool has it, though `@types/pg` does not say
-   * so); LISTEN opens one of its own with the pool's settings.
-   */
-  Client?: new (
-    settings: unknown,
-  ) => unknown;
-  options?: unknown;
-}
 
 /**
  * Options of the Kysely outbox store (`OUTBOX_STORE.OPTIONS`): the Kysely instance, and the options

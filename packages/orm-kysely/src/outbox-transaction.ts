@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { InvalidArgumentError } from '@dispatch/core';
+import { CommitCallbacks } from '@dispatch/store-sql';
 import {
   type Command,
   CompiledQuery,
@@ -10,7 +11,6 @@ import {
   type Transaction,
   type TransactionBuilder,
 } from 'kysely';
-import { CommitCallbacks } from './commit-callbacks.js';
 import {
   type AnyKysely,
   type AnyTransaction,

@@ -1,40 +1,22 @@
 import { createStore, type OutboxStore, silentLogger } from '@dispatch/core';
 import { makeNewEvent } from '@dispatch/core/testing';
 import { KEY_LOCK_BUCKETS } from '@dispatch/store-sql';
+import { describeTable } from '@dispatch/store-sql/testing';
 import { CompiledQuery } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOutboxMigration, kyselyStore } from '../src/index.js';
-import { DATABASES, type DatabaseKind, dropOutbox, type OpenDb, openDb, uniqueTable } from './databases.js';
+import { DATABASES, dialectOf, dropOutbox, type OpenDb, openDb, uniqueTable } from './databases.js';
 
-/** The columns and indexes of a table as the database reports them, its own name replaced by `T`. */
-async function describeTable(open: OpenDb, table: string): Promise<string> {
-  const queries: Record<DatabaseKind, string[]> = {
-    postgresql: [
-      `SELECT column_name, data_type, is_nullable, column_default, is_identity, identity_generation
-       FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1
-       ORDER BY ordinal_position`,
-      `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1
-       ORDER BY indexname`,
-    ],
-    mariadb: [
-      `SELECT column_name, column_type, is_nullable, column_default, extra, collation_name
-       FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ? ORDER BY ordinal_position`,
-      `SELECT index_name, non_unique, seq_in_index, column_name, sub_part
-       FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = ?
-       ORDER BY index_name, seq_in_index`,
-    ],
-    sqlite: [
-      `SELECT name, type, "notnull", dflt_value, pk FROM pragma_table_info(?) ORDER BY cid`,
-      `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? ORDER BY name`,
-    ],
-  };
-  const parts: unknown[] = [];
-  for (const sql of queries[open.kind]) {
-    parts.push((await open.db.executeQuery(CompiledQuery.raw(sql, [table]))).rows);
-  }
-  return JSON.stringify(parts).replaceAll(table, 'T');
-}
+/** The outbox table `table` as the database describes it. */
+const describeOn = (open: OpenDb, table: string) =>
+  describeTable(
+    async (text, params = []) =>
+      (await open.db.executeQuery(CompiledQuery.raw(text, params))).rows as Record<string, unknown>[],
+    dialectOf(open.kind),
+    table,
+    { collation: true },
+  );
 
 describe.each(DATABASES)('schema on %s', (kind) => {
   let open: OpenDb;
@@ -79,9 +61,9 @@ describe.each(DATABASES)('schema on %s', (kind) => {
     await store.migrate();
     const event = makeNewEvent({ key: 'k' });
     await store.insert([event], { transaction: undefined, onCommit: () => {} });
-    const before = await describeTable(open, tableName);
+    const before = await describeOn(open, tableName);
     await store.migrate();
-    expect(await describeTable(open, tableName)).toBe(before);
+    expect(await describeOn(open, tableName)).toEqual(before);
     expect((await store.get(event.id))?.status).toBe('pending');
   });
 
@@ -95,7 +77,7 @@ describe.each(DATABASES)('schema on %s', (kind) => {
     const up = await migrator.migrateToLatest();
     expect(up.error).toBeUndefined();
     expect(up.results).toEqual([{ migrationName: '2026-01-01-outbox', direction: 'Up', status: 'Success' }]);
-    expect(await describeTable(open, byMigration)).toBe(await describeTable(open, byStore));
+    expect(await describeOn(open, byMigration)).toEqual(await describeOn(open, byStore));
     if (kind === 'mariadb') {
       const locks = await open.exec(`SELECT COUNT(*) AS n FROM \`${byMigration}_key_locks\``);
       expect(Number(locks[0]?.n)).toBe(KEY_LOCK_BUCKETS);
@@ -107,7 +89,7 @@ describe.each(DATABASES)('schema on %s', (kind) => {
     expect(claimed?.id).toBe(event.id);
     // `dispatch migrate` on top of the migration changes nothing and loses nothing.
     await store.migrate();
-    expect(await describeTable(open, byMigration)).toBe(await describeTable(open, byStore));
+    expect(await describeOn(open, byMigration)).toEqual(await describeOn(open, byStore));
     expect((await store.get(event.id))?.status).toBe('processing');
 
     const down = await migrator.migrateDown();

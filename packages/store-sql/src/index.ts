@@ -1,3 +1,4 @@
+export { CommitCallbacks, type TransactionStatus } from './commit-callbacks.js';
 export type { SqlDialect } from './dialect.js';
 export { dialectFor } from './dialects.js';
 export type {
@@ -16,6 +17,7 @@ export {
 } from './options.js';
 export { type OutboxSchemaSqlOptions, outboxSchemaSql } from './outbox-schema.js';
 export { listenWithPgClient, type PgListenClient } from './pg-listen.js';
+export { PgPoolAccess, type PgPoolAccessLabels, type PgPoolLike } from './pg-pool-access.js';
 export { ALL_COLUMNS, INSERT_COLUMNS } from './row-mapping.js';
 export { DEFAULT_TABLE_NAME, type TableNames, tableNames } from './schema.js';
 export { SqlStoreDriver, type SqlStoreSettings } from './sql-store.js';

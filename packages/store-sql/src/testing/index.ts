@@ -1,3 +1,4 @@
+export { type DescribeSql, describeTable } from './describe-schema.js';
 export { runSqlStoreSuites } from './run-sql-store-suites.js';
 export type {
   ClaimerStore,

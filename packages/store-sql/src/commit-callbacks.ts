@@ -1,4 +1,4 @@
-/** Where a transaction opened through this package stands. */
+/** Where a transaction an ORM store opened for the caller stands. */
 export type TransactionStatus = 'active' | 'committed' | 'rolled back';
 
 interface Level {
