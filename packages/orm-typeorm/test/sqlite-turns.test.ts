@@ -1,0 +1,126 @@
+import type { Dispatch } from '@dispatch/core';
+import { sleep } from '@dispatch/core/testing';
+import type { DataSource, EntitySchema } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dropOutbox, openDataSource, removeTempFiles, uniqueTable } from './databases.js';
+import { dispatchFor, event, type Order, orderEntity } from './harness.js';
+
+// TypeORM's better-sqlite3 driver has one connection and one query runner for everything: two
+// transactions open at the same time would nest into each other. The store makes
+// dataSource.transaction() calls, and its own work, take turns on it.
+describe('the one SQLite connection', () => {
+  const outbox = uniqueTable('turns');
+  let orders: EntitySchema<Order>;
+  let dataSource: DataSource;
+  let dispatch: Dispatch;
+  let strict: Dispatch;
+  const created: string[] = [];
+
+  beforeAll(async () => {
+    orders = orderEntity(uniqueTable('orders'));
+    dataSource = await openDataSource('sqlite', { extra: { entities: [orders] } });
+    await dataSource.synchronize();
+    dispatch = await dispatchFor(dataSource, outbox);
+    strict = await dispatchFor(dataSource, outbox, { requireTransaction: true });
+    for (const each of [dispatch, strict])
+      each.hooks.on('created', (written) => void created.push(written.id));
+  });
+
+  afterAll(async () => {
+    await dispatch.close();
+    await strict.close();
+    await dropOutbox(dataSource, 'sqlite', outbox);
+    await dataSource.destroy();
+    removeTempFiles();
+  });
+
+  const customers = (customer: string) => dataSource.getRepository(orders).countBy({ customer });
+
+  it('runs concurrent dataSource.transaction() calls one after the other, each committing or rolling back alone', async () => {
+    const steps: string[] = [];
+    const results = await Promise.allSettled(
+      ['a', 'b', 'c'].map((name) =>
+        dataSource.transaction(async (manager) => {
+          steps.push(`${name} begins`);
+          await manager.getRepository(orders).insert({ customer: `turn-${name}` });
+          const written = await dispatch.publisher.publishEvent(event(name), { transaction: manager });
+          await sleep(20);
+          steps.push(`${name} ends`);
+          if (name === 'b') throw new Error(`refused ${written.id}`);
+          return written.id;
+        }),
+      ),
+    );
+    expect(steps).toEqual(['a begins', 'a ends', 'b begins', 'b ends', 'c begins', 'c ends']);
+    expect(await customers('turn-a')).toBe(1);
+    expect(await customers('turn-b')).toBe(0);
+    expect(await customers('turn-c')).toBe(1);
+    const [a, b, c] = results;
+    for (const kept of [a, c]) {
+      const id = (kept as PromiseFulfilledResult<string>).value;
+      expect((await dispatch.store.get(id))?.status).toBe('pending');
+      expect(created).toContain(id);
+    }
+    const droppedId = String((b as PromiseRejectedResult).reason.message).split(' ')[1] as string;
+    expect(await dispatch.store.get(droppedId)).toBeNull();
+    expect(created).not.toContain(droppedId);
+  });
+
+  it('holds a claim of its own until an open transaction ends, so the claim never joins it', async () => {
+    const written = await dispatch.publisher.publishEvent(event('due'));
+    let claimedWhileOpen: number | undefined;
+    let release = () => {};
+    const open = dataSource.transaction(async (manager) => {
+      await manager.getRepository(orders).insert({ customer: 'holding' });
+      await new Promise<void>((resolve) => {
+        release = resolve;
+      });
+    });
+    await sleep(20);
+    const claim = dispatch.store.claim({ owner: 'w-turns', limit: 100, leaseMs: 10_000 }).then((rows) => {
+      claimedWhileOpen = rows.length;
+      return rows;
+    });
+    await sleep(100);
+    expect(claimedWhileOpen).toBeUndefined();
+    release();
+    await open;
+    const rows = await claim;
+    expect(rows.map((row) => row.id)).toContain(written.id);
+  });
+
+  it('inside a transaction, publishEvent without { transaction } joins it, and the store reads without waiting', async () => {
+    let id = '';
+    await expect(
+      dataSource.transaction(async (manager) => {
+        await manager.getRepository(orders).insert({ customer: 'joined' });
+        id = (await strict.publisher.publishEvent(event('joined'))).id;
+        // The store's own read runs on the connection, inside this transaction, instead of waiting.
+        expect((await dispatch.store.get(id))?.status).toBe('pending');
+        expect(created).not.toContain(id);
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    expect(await dispatch.store.get(id)).toBeNull();
+    expect(await customers('joined')).toBe(0);
+    expect(created).not.toContain(id);
+
+    const kept = await dataSource.transaction(() => strict.publisher.publishEvent(event('joined')));
+    expect(created).toContain(kept.id);
+  });
+
+  it('treats a dataSource.transaction() inside another one as a savepoint of it, as TypeORM does', async () => {
+    let inner = '';
+    await dataSource.transaction(async (outer) => {
+      const kept = await dispatch.publisher.publishEvent(event('outer'), { transaction: outer });
+      await expect(
+        dataSource.transaction(async (nested) => {
+          inner = (await dispatch.publisher.publishEvent(event('inner'), { transaction: nested })).id;
+          throw new Error('inner refused');
+        }),
+      ).rejects.toThrow('inner refused');
+      expect((await dispatch.store.get(kept.id))?.status).toBe('pending');
+    });
+    expect(await dispatch.store.get(inner)).toBeNull();
+  });
+});
