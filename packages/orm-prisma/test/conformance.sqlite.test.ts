@@ -1,0 +1,3 @@
+import { runConformanceOn } from './conformance.js';
+
+runConformanceOn('sqlite');
