@@ -8,6 +8,7 @@ export const STORES = {
   mikro: async () => (await import('./mikro.js')).mikroKit,
   drizzle: async () => (await import('./drizzle.js')).drizzleKit,
   kysely: async () => (await import('./kysely.js')).kyselyKit,
+  typeorm: async () => (await import('./typeorm.js')).typeormKit,
 } satisfies Record<string, () => Promise<StoreKit>>;
 
 export type StoreName = keyof typeof STORES;
