@@ -1,3 +1,5 @@
+import { createInterface } from 'node:readline/promises';
+
 /** Where the command writes and what it reacts to; `runCli` takes fakes in tests. */
 export interface CliIo {
   stdout: { write(text: string): unknown; isTTY?: boolean | undefined };
@@ -8,6 +10,11 @@ export interface CliIo {
   onSignal(handler: (signal: NodeJS.Signals) => void): () => void;
   /** Leave at once (a second signal during shutdown). */
   exit(code: number): void;
+  /**
+   * Ask a yes/no question on the terminal; absent when there is no terminal to ask on (stdin
+   * piped or closed), and then a command that needs a yes wants `--yes` instead.
+   */
+  ask?: ((question: string) => Promise<boolean>) | undefined;
 }
 
 export function processIo(): CliIo {
@@ -26,6 +33,16 @@ export function processIo(): CliIo {
     exit(code) {
       process.exit(code);
     },
+    ask: process.stdin.isTTY
+      ? async (question) => {
+          const prompt = createInterface({ input: process.stdin, output: process.stderr });
+          try {
+            return /^y(es)?$/i.test((await prompt.question(question)).trim());
+          } finally {
+            prompt.close();
+          }
+        }
+      : undefined,
   };
 }
 

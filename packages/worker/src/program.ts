@@ -32,6 +32,13 @@ const seconds = (value: string): number => {
   return n;
 };
 
+const positiveSeconds = (value: string): number => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0.1)
+    throw new InvalidArgumentError('expected a number of seconds >= 0.1');
+  return n;
+};
+
 const filterOptions = (command: Command): Command =>
   command
     .option('--type <type>', 'only this event type')
@@ -92,7 +99,8 @@ export function createProgram(io: CliIo, done: (code: number) => void): Command 
     .command('cleanup')
     .description('delete published and failed events past OUTBOX_RETENTION now, in bounded batches')
     .option('--dry-run', 'count what would be deleted; delete nothing')
-    .addHelpText('after', '\nExamples:\n  dispatch cleanup --dry-run\n  dispatch cleanup')
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', '\nExamples:\n  dispatch cleanup --dry-run\n  dispatch cleanup --json')
     .action(async (options, command: Command) => {
       done(await cleanupCommand({ ...options, config: config(command) }, io));
     });
@@ -109,10 +117,17 @@ export function createProgram(io: CliIo, done: (code: number) => void): Command 
   program
     .command('stats')
     .description('event counts by status, oldest pending age, in flight, per backend')
-    .option('--json', 'machine-readable output')
-    .addHelpText('after', '\nExample:\n  dispatch stats --json')
+    .option('--json', 'machine-readable output (with --watch: one JSON line each time)')
+    .option(
+      '--watch [seconds]',
+      'show them again every few seconds until Ctrl-C (default 2)',
+      positiveSeconds,
+    )
+    .addHelpText('after', '\nExamples:\n  dispatch stats --json\n  dispatch stats --watch 5')
     .action(async (options, command: Command) => {
-      done(await statsCommand({ ...options, config: config(command) }, io));
+      // A bare --watch comes as true: every 2 s.
+      const watch = options.watch === true ? 2 : (options.watch as number | undefined);
+      done(await statsCommand({ ...options, watch, config: config(command) }, io));
     });
 
   program
@@ -140,10 +155,12 @@ export function createProgram(io: CliIo, done: (code: number) => void): Command 
       .option('--status <list>', 'comma-separated: pending,retry,processing,published,failed'),
   )
     .option('--limit <n>', 'at most this many', wholeNumber(1), 50)
+    .option('--after <cursor>', 'the next page: the cursor a previous page printed (or its --json "next")')
+    .option('--oldest', 'oldest first')
     .option('--json', 'machine-readable output')
     .addHelpText(
       'after',
-      '\nExamples:\n  dispatch events list --status failed --since 1d\n  dispatch events list --type order.created --json',
+      '\nExamples:\n  dispatch events list --status failed --since 1d\n  dispatch events list --type order.created --json\n  dispatch events list --status pending --oldest --limit 20',
     )
     .action(async (options, command: Command) => {
       done(await eventsListCommand({ ...options, config: config(command) }, io));
@@ -166,11 +183,13 @@ export function createProgram(io: CliIo, done: (code: number) => void): Command 
         'put failed events back to pending (attempts reset), by id or all --failed matching filters',
       )
       .argument('[ids...]', 'event ids')
-      .option('--failed', 'every failed event matching the filters'),
+      .option('--failed', 'every failed event matching the filters (says how many and asks first)'),
   )
+    .option('-y, --yes', 'with --failed: requeue without asking')
+    .option('--dry-run', 'with --failed: list the events it would requeue; change nothing')
     .addHelpText(
       'after',
-      '\nExamples:\n  dispatch events retry 0195b1c2-7d3e-7abc-9def-0123456789ab\n  dispatch events retry --failed --type order.created --since 2h',
+      '\nExamples:\n  dispatch events retry 0195b1c2-7d3e-7abc-9def-0123456789ab\n  dispatch events retry --failed --type order.created --since 2h --dry-run\n  dispatch events retry --failed --type order.created --since 2h --yes',
     )
     .action(async (ids: string[], options, command: Command) => {
       done(await eventsRetryCommand(ids, { ...options, config: config(command) }, io));

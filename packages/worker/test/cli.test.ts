@@ -18,7 +18,7 @@ interface Fake {
   exits: number[];
 }
 
-function fakeIo(cwd = memoryDir): Fake {
+function fakeIo(cwd = memoryDir, answers?: boolean[]): Fake {
   let out = '';
   let err = '';
   const handlers = new Set<(signal: NodeJS.Signals) => void>();
@@ -35,6 +35,13 @@ function fakeIo(cwd = memoryDir): Fake {
       exit: (code) => {
         exits.push(code);
       },
+      // A terminal that answers the questions in turn; none when the test gives no answers.
+      ask: answers
+        ? async (question: string) => {
+            err += question;
+            return answers.shift() ?? false;
+          }
+        : undefined,
     },
     out: () => out,
     err: () => err,
@@ -45,8 +52,8 @@ function fakeIo(cwd = memoryDir): Fake {
   };
 }
 
-async function run(argv: string[], cwd?: string): Promise<Fake & { code: number }> {
-  const fake = fakeIo(cwd);
+async function run(argv: string[], cwd?: string, answers?: boolean[]): Promise<Fake & { code: number }> {
+  const fake = fakeIo(cwd, answers);
   const code = await runCli(argv, fake.io);
   return { ...fake, code };
 }
@@ -102,6 +109,38 @@ describe('configuration', () => {
     const wrong = await run(['stats', '--config', 'nope.ts'], fixtures);
     expect(wrong.code).toBe(1);
     expect(wrong.err()).toMatch(/nope\.ts does not exist/);
+  });
+
+  it('takes the config file from DISPATCH_CONFIG when --config is not given', async () => {
+    vi.stubEnv('DISPATCH_CONFIG', 'memory/dispatch.config.ts');
+    try {
+      expect((await run(['stats'], fixtures)).code).toBe(0);
+      vi.stubEnv('DISPATCH_CONFIG', 'elsewhere/dispatch.config.ts');
+      const wrong = await run(['stats'], fixtures);
+      expect(wrong.code).toBe(1);
+      expect(wrong.err()).toMatch(
+        /DISPATCH_CONFIG names .*elsewhere\/dispatch\.config\.ts, which does not exist/,
+      );
+      // --config still wins.
+      expect((await run(['--config', 'memory/dispatch.config.ts', 'stats'], fixtures)).code).toBe(0);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it('takes the log level from DISPATCH_LOG_LEVEL, and names a wrong one', async () => {
+    vi.stubEnv('DISPATCH_LOG_LEVEL', 'loud');
+    try {
+      const wrong = await run(['stats']);
+      expect(wrong.code).toBe(1);
+      expect(wrong.err()).toContain(
+        'DISPATCH_LOG_LEVEL must be one of debug, info, warn, error, silent, got "loud"',
+      );
+      vi.stubEnv('DISPATCH_LOG_LEVEL', 'DEBUG');
+      expect((await run(['stats'])).code).toBe(0);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it('names a bad flag value and exits non-zero', async () => {
@@ -239,6 +278,38 @@ describe('dispatch migrate, health, stats, cleanup', () => {
     expect(json.byBackend.audit.pending).toBe(1);
   });
 
+  it('stats --watch prints the counts again until a signal, one JSON line each with --json', async () => {
+    await insert({}, {});
+    const fake = fakeIo();
+    const running = runCli(['stats', '--watch', '0.1', '--json'], fake.io);
+    await vi.waitFor(() => expect(fake.out().split('\n').filter(Boolean).length).toBeGreaterThanOrEqual(2));
+    await insert({});
+    await vi.waitFor(() => expect(fake.out()).toContain('"pending":3'));
+    fake.signal('SIGINT');
+    expect(await running).toBe(0);
+    const lines = fake.out().trim().split('\n');
+    expect(JSON.parse(lines[0]!).counts.pending).toBe(2);
+    expect(JSON.parse(lines.at(-1)!).counts.pending).toBe(3);
+    const bad = await run(['stats', '--watch', '0']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.err()).toMatch(/--watch.*expected a number of seconds >= 0\.1/);
+  });
+
+  it('cleanup --json reports what it deleted', async () => {
+    const [old] = await insert({});
+    const db = await database();
+    Object.assign(db.rows.get(old!.id)!, {
+      status: 'failed',
+      updatedAt: new Date(Date.now() - 40 * 86_400_000),
+    });
+    const dry = JSON.parse((await run(['cleanup', '--dry-run', '--json'])).out());
+    expect(dry).toMatchObject({ dryRun: true, failed: 1, published: 0 });
+    expect(db.rows.size).toBe(1);
+    const real = JSON.parse((await run(['cleanup', '--json'])).out());
+    expect(real).toMatchObject({ dryRun: false, failed: 1 });
+    expect(db.rows.size).toBe(0);
+  });
+
   it('cleanup deletes past retention; --dry-run only counts', async () => {
     const [old] = await insert({});
     const db = await database();
@@ -313,12 +384,59 @@ describe('dispatch events', () => {
     const events = await insert({ eventType: 'a' }, { eventType: 'a' }, { eventType: 'b' });
     const db = await database();
     for (const event of events) Object.assign(db.rows.get(event.id)!, { status: 'failed' });
-    const result = await run(['events', 'retry', '--failed', '--type', 'a']);
+    const result = await run(['events', 'retry', '--failed', '--type', 'a', '--yes']);
     expect(result.code).toBe(0);
     expect(result.out()).toContain('requeued 2 failed events');
     expect(db.rows.get(events[2]!.id)!.status).toBe('failed');
     expect((await run(['events', 'retry'])).err()).toMatch(/nothing to retry/);
     expect((await run(['events', 'retry', 'x', '--failed'])).err()).toMatch(/not both/);
+  });
+
+  it('retry --failed says how many it matches and asks, or wants --yes without a terminal', async () => {
+    const events = await insert({ eventType: 'a' }, { eventType: 'a' });
+    const db = await database();
+    for (const event of events) Object.assign(db.rows.get(event.id)!, { status: 'failed' });
+    const status = () => events.map((event) => db.rows.get(event.id)!.status);
+
+    const piped = await run(['events', 'retry', '--failed']);
+    expect(piped.code).toBe(1);
+    expect(piped.err()).toContain('2 failed events match; pass --yes to requeue them');
+    const dry = await run(['events', 'retry', '--failed', '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(dry.out()).toBe(`would requeue 2 failed events:\n  ${events[1]!.id}\n  ${events[0]!.id}\n`);
+    const declined = await run(['events', 'retry', '--failed'], undefined, [false]);
+    expect(declined.code).toBe(1);
+    expect(declined.err()).toContain('requeue 2 failed events? [y/N] ');
+    expect(declined.err()).toContain('nothing requeued');
+    expect(status()).toEqual(['failed', 'failed']);
+
+    const accepted = await run(['events', 'retry', '--failed'], undefined, [true]);
+    expect(accepted.code).toBe(0);
+    expect(accepted.out()).toContain('requeued 2 failed events');
+    expect(status()).toEqual(['pending', 'pending']);
+    expect((await run(['events', 'retry', '--failed', '--yes'])).out()).toBe('no failed events match\n');
+    expect((await run(['events', 'retry', events[0]!.id, '--dry-run'])).err()).toContain(
+      '--dry-run goes with --failed',
+    );
+  });
+
+  it('list pages with --after, oldest first with --oldest, and does not repeat the id in LAST ERROR', async () => {
+    const made = await insert({}, {}, {});
+    const db = await database();
+    Object.assign(db.rows.get(made[0]!.id)!, {
+      status: 'failed',
+      lastError: `event ${made[0]!.id} is 3000000 bytes; max 1048576`,
+    });
+    const first = JSON.parse((await run(['events', 'list', '--limit', '2', '--json'])).out());
+    expect(first.events.map((event: { id: string }) => event.id)).toEqual([made[2]!.id, made[1]!.id]);
+    const text = await run(['events', 'list', '--limit', '2']);
+    expect(text.out()).toContain(`(more: the next page is --after ${first.next}`);
+    const second = await run(['events', 'list', '--limit', '2', '--after', first.next]);
+    expect(second.out()).toContain(made[0]!.id);
+    expect(second.out()).toContain('the event is 3000000 bytes; max 1048576');
+    expect(second.out().split(made[0]!.id).length).toBe(2);
+    const oldest = JSON.parse((await run(['events', 'list', '--oldest', '--limit', '1', '--json'])).out());
+    expect(oldest.events[0].id).toBe(made[0]!.id);
   });
 
   it('fail marks pending events failed but never in-flight or published ones', async () => {

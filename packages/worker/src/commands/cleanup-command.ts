@@ -1,10 +1,11 @@
 import { withDispatch } from '../cli-context.js';
 import type { CliIo } from '../cli-io.js';
+import { toJson } from '../format.js';
 import { runCleanup } from '../retention.js';
 
-/** `dispatch cleanup [--dry-run]`: apply `OUTBOX_RETENTION` now, in bounded batches. */
+/** `dispatch cleanup [--dry-run] [--json]`: apply `OUTBOX_RETENTION` now, in bounded batches. */
 export async function cleanupCommand(
-  options: { config?: string | undefined; dryRun?: boolean | undefined },
+  options: { config?: string | undefined; dryRun?: boolean | undefined; json?: boolean | undefined },
   io: CliIo,
 ): Promise<number> {
   return withDispatch({ cwd: io.cwd, config: options.config, logLevel: 'warn' }, async (dispatch) => {
@@ -19,6 +20,19 @@ export async function cleanupCommand(
         : undefined,
     });
     if (progress) io.stderr.write('\r\x1b[K');
+    if (options.json) {
+      io.stdout.write(
+        toJson({
+          dryRun: options.dryRun === true,
+          // null: CLEANUP_PUBLISHED is false, published events are kept.
+          published: result.published,
+          failed: result.failed,
+          publishedRetentionDays: retention.PUBLISHED_RETENTION_DAYS,
+          failedRetentionDays: retention.FAILED_RETENTION_DAYS,
+        }),
+      );
+      return 0;
+    }
     const verb = options.dryRun ? 'would delete' : 'deleted';
     const published =
       result.published === null

@@ -68,12 +68,23 @@ export function toFilter(flags: EventFilterFlags): EventFilter {
 
 /** `dispatch events list`: newest first, filtered. */
 export async function eventsListCommand(
-  options: Common & EventFilterFlags & { limit?: number | undefined; json?: boolean | undefined },
+  options: Common &
+    EventFilterFlags & {
+      limit?: number | undefined;
+      json?: boolean | undefined;
+      after?: string | undefined;
+      oldest?: boolean | undefined;
+    },
   io: CliIo,
 ): Promise<number> {
   const filter = toFilter(options);
   return withDispatch({ cwd: io.cwd, config: options.config, logLevel: 'warn' }, async (dispatch) => {
-    const page = await dispatch.store.list({ filter, limit: options.limit ?? 50 });
+    const page = await dispatch.store.list({
+      filter,
+      limit: options.limit ?? 50,
+      after: options.after,
+      order: options.oldest ? 'oldest' : 'newest',
+    });
     if (options.json) {
       io.stdout.write(toJson(page));
       return 0;
@@ -90,12 +101,17 @@ export async function eventsListCommand(
       event.backend,
       String(event.attempts),
       event.createdAt.toISOString(),
-      truncate(event.lastError ?? '', 60),
+      // The id is in the first column already; errors that name it would repeat it.
+      truncate(
+        (event.lastError ?? '').replaceAll(`event ${event.id}`, 'the event').replaceAll(event.id, '…'),
+        60,
+      ),
     ]);
     io.stdout.write(
       table(['ID', 'STATUS', 'TYPE', 'SOURCE', 'BACKEND', 'ATTEMPTS', 'CREATED', 'LAST ERROR'], rows),
     );
-    if (page.next) io.stdout.write(`(more: raise --limit, or narrow with --since/--status)\n`);
+    if (page.next)
+      io.stdout.write(`(more: the next page is --after ${page.next}, or narrow with --since/--status)\n`);
     return 0;
   });
 }
@@ -185,9 +201,15 @@ function reportProblems(io: CliIo, problems: string[]): number {
 /** `dispatch events retry <id...> | --failed [filters]`: put failed events back to pending. */
 export async function eventsRetryCommand(
   ids: string[],
-  options: Common & EventFilterFlags & { failed?: boolean | undefined },
+  options: Common &
+    EventFilterFlags & {
+      failed?: boolean | undefined;
+      yes?: boolean | undefined;
+      dryRun?: boolean | undefined;
+    },
   io: CliIo,
 ): Promise<number> {
+  if (options.dryRun && !options.failed) throw new CliFailure('--dry-run goes with --failed [filters]');
   if (ids.length > 0 && options.failed)
     throw new CliFailure('give event ids or --failed [filters], not both');
   if (ids.length === 0 && !options.failed) {
@@ -208,6 +230,29 @@ export async function eventsRetryCommand(
           ? 'is being published by a worker right now; if that worker died, its lease expiry recovers it'
           : `is ${status}; only failed events can be retried`,
       ));
+    }
+    if (options.failed) {
+      const count = `${chosen.length} failed event${chosen.length === 1 ? '' : 's'}`;
+      if (chosen.length === 0) {
+        io.stdout.write('no failed events match\n');
+        return 0;
+      }
+      if (options.dryRun) {
+        io.stdout.write(`would requeue ${count}:\n${chosen.map((id) => `  ${id}\n`).join('')}`);
+        return 0;
+      }
+      // A filter can match far more than its author thought: say how many, and ask.
+      if (!options.yes) {
+        if (!io.ask) {
+          throw new CliFailure(
+            `${count} match; pass --yes to requeue them (no terminal to ask on), or --dry-run to list them`,
+          );
+        }
+        if (!(await io.ask(`requeue ${count}? [y/N] `))) {
+          io.stderr.write('nothing requeued\n');
+          return 1;
+        }
+      }
     }
     let requeued = 0;
     for (let start = 0; start < chosen.length; start += 500) {
