@@ -1,4 +1,5 @@
 import type { Logger } from '@dispatch/core';
+import { DrainProgress, PROGRESS_INTERVAL_MS } from './drain-progress.js';
 import type { WorkerMetrics } from './metrics.js';
 import { runCleanup } from './retention.js';
 import type { WorkerDispatch } from './worker-types.js';
@@ -19,7 +20,8 @@ export interface WorkerChoresOptions {
 /**
  * What a running worker does besides its loop, each on a timer of its own that never overlaps
  * itself: subscribing to store notifications (tried again until it works), retention cleanup,
- * and the store stats poll (backlog metrics, warnings about unconfigured backends).
+ * the store stats poll (backlog metrics, warnings about unconfigured backends), and the progress
+ * line.
  */
 export class WorkerChores {
   readonly #options: WorkerChoresOptions;
@@ -30,8 +32,12 @@ export class WorkerChores {
   #cleaning: Promise<void> | undefined;
   #stopped = false;
 
+  /** The progress lines: fed by the loop's batches and the stats poll, logged on a timer here. */
+  readonly progress: DrainProgress;
+
   constructor(options: WorkerChoresOptions) {
     this.#options = options;
+    this.progress = new DrainProgress(options.logger);
   }
 
   start(settings: { wakeUps: boolean; cleanup: boolean; statsMs: number }): void {
@@ -44,6 +50,7 @@ export class WorkerChores {
       this.#every(dispatch.config.OUTBOX_RETENTION.CLEANUP_INTERVAL * 1000, () => this.#cleanup());
     }
     if (settings.statsMs > 0) this.#every(settings.statsMs, () => this.#pollStats());
+    this.#every(PROGRESS_INTERVAL_MS, async () => this.progress.tick(), PROGRESS_INTERVAL_MS);
   }
 
   /** Start no chore again and stop a cleanup in progress at its next chunk (as soon as the worker stops). */
@@ -100,7 +107,7 @@ export class WorkerChores {
     };
   }
 
-  #every(ms: number, work: () => Promise<void>): void {
+  #every(ms: number, work: () => Promise<void>, firstDelay = 0): void {
     const schedule = (delay: number) => {
       const timer = setTimeout(() => {
         this.#timers.delete(timer);
@@ -113,7 +120,7 @@ export class WorkerChores {
       timer.unref?.();
       this.#timers.add(timer);
     };
-    schedule(0);
+    schedule(firstDelay);
   }
 
   async #cleanup(): Promise<void> {
@@ -145,6 +152,7 @@ export class WorkerChores {
     try {
       const stats = await dispatch.store.stats();
       metrics.storeStats(stats);
+      this.progress.counted(stats);
       for (const [backend, counts] of Object.entries(stats.byBackend)) {
         if (!configured.includes(backend) && counts.pending + counts.retry > 0)
           this.warnUnconfigured(backend);

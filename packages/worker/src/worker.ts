@@ -187,7 +187,7 @@ export class Worker {
       await this.#chores.stop();
       for (const gate of this.#gates.values()) gate.close();
       this.#state = 'stopped';
-      this.#logger.info({ owner: this.owner }, 'worker stopped');
+      this.#logger.info({ owner: this.owner, ...this.#chores.progress.summary() }, 'worker stopped');
     }
   }
 
@@ -232,9 +232,10 @@ export class Worker {
       const task = this.#process(batch, published);
       inFlight.add(task);
       publishing.add(publish);
-      void task.then(() => {
+      void task.then((report) => {
         inFlight.delete(task);
         finished += 1;
+        this.#chores.progress.recorded(report);
       });
       void publish.then(() => publishing.delete(publish));
       // A full batch means a backlog, and a batch with keys may have left the rest of a key's run
