@@ -18,7 +18,7 @@ export interface LoadedConfigFile {
   config: unknown;
   /** Absolute path of the file. */
   path: string;
-  /** Its folder: relative `BACKEND` paths resolve against it. */
+  /** Its folder: relative `BACKEND` and `STORE` paths resolve against it. */
   dir: string;
 }
 

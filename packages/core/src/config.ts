@@ -17,12 +17,31 @@ export interface PublisherConfig {
   PUBLISH_TIMEOUT?: number | undefined;
 }
 
-export interface StoreConfig {
+/** `OUTBOX_STORE`: the outbox store, named by `STORE`, and its options. */
+export type StoreConfig = StoreConfigWithStore | StoreConfigWithBackend;
+
+export interface StoreConfigWithStore {
   /** Module specifier or definition of the outbox store, e.g. `'@dispatch/orm-mikro'`. */
-  BACKEND: string | StoreDefinition;
+  STORE: string | StoreDefinition;
+  /** @deprecated The old name of `STORE`; give one of the two. */
+  BACKEND?: never;
   /** Options for the store, validated by its schema. @default {} */
   OPTIONS?: Record<string, unknown> | undefined;
 }
+
+export interface StoreConfigWithBackend {
+  /**
+   * Module specifier or definition of the outbox store.
+   * @deprecated Renamed to `STORE` (the same value); `createDispatch` logs a warning for it.
+   */
+  BACKEND: string | StoreDefinition;
+  STORE?: never;
+  /** Options for the store, validated by its schema. @default {} */
+  OPTIONS?: Record<string, unknown> | undefined;
+}
+
+/** The key of `OUTBOX_STORE` that names the store: `STORE`, or its deprecated alias `BACKEND`. */
+export type StoreKey = 'STORE' | 'BACKEND';
 
 export interface WorkerSettings {
   /** Events claimed per batch. @default 100 */
@@ -105,7 +124,7 @@ type Complete<T> = { [K in keyof T]-?: Exclude<T[K], undefined> };
 /** The configuration with every default filled in. */
 export interface ResolvedConfig {
   OUTBOX_PUBLISHERS: Record<string, Complete<PublisherConfig>>;
-  OUTBOX_STORE: Complete<StoreConfig>;
+  OUTBOX_STORE: { STORE: string | StoreDefinition; OPTIONS: Record<string, unknown> };
   OUTBOX_WORKER: Complete<WorkerSettings>;
   OUTBOX_RETENTION: Complete<RetentionSettings>;
   OUTBOX_PUBLISHING: Complete<Omit<PublishingSettings, 'MAX_RETRIES'>> & { MAX_RETRIES: number };
@@ -169,6 +188,12 @@ const days = (what: string) =>
     .number({ error: `expected ${what} as a number of days` })
     .refine((n) => Number.isFinite(n) && n >= 0, { error: `must be 0 or more days (${what})` });
 
+const STORE_SPECIFIER_ERROR =
+  "expected a module specifier string (e.g. '@dispatch/orm-mikro') or a defineStore() result";
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
 const specifierOr = (kind: 'backend' | 'store') =>
   z.custom<unknown>(
     (value) =>
@@ -178,7 +203,7 @@ const specifierOr = (kind: 'backend' | 'store') =>
       error:
         kind === 'backend'
           ? "expected a module specifier string (e.g. '@dispatch/backend-redis-stream' or './backends/webhook.js') or a defineBackend() result"
-          : "expected a module specifier string (e.g. '@dispatch/orm-mikro') or a defineStore() result",
+          : STORE_SPECIFIER_ERROR,
     },
   );
 
@@ -217,13 +242,27 @@ export const configSchema = z.strictObject({
     .refine((publishers) => Object.keys(publishers).length > 0, {
       error: 'configure at least one publisher (OUTBOX_PUBLISHERS.default)',
     }),
-  OUTBOX_STORE: z.strictObject(
-    {
-      BACKEND: specifierOr('store'),
-      OPTIONS: optionsObject.optional(),
-    },
-    { error: "expected { BACKEND, OPTIONS } for the outbox store, e.g. { BACKEND: '@dispatch/orm-mikro' }" },
-  ),
+  OUTBOX_STORE: z
+    .strictObject(
+      {
+        STORE: specifierOr('store').optional(),
+        // Deprecated alias of STORE, still accepted (createDispatch warns).
+        BACKEND: specifierOr('store').optional(),
+        OPTIONS: optionsObject.optional(),
+      },
+      { error: "expected { STORE, OPTIONS } for the outbox store, e.g. { STORE: '@dispatch/orm-mikro' }" },
+    )
+    // Run even when another key of the entry is wrong, so a missing or doubled store is reported too.
+    .refine((store) => store.STORE !== undefined || store.BACKEND !== undefined, {
+      error: STORE_SPECIFIER_ERROR,
+      path: ['STORE'],
+      when: (payload) => isPlainObject(payload.value),
+    })
+    .refine((store) => store.STORE === undefined || store.BACKEND === undefined, {
+      error: 'the deprecated name of OUTBOX_STORE.STORE, which is also given; remove BACKEND',
+      path: ['BACKEND'],
+      when: (payload) => isPlainObject(payload.value),
+    }),
   OUTBOX_WORKER: z
     .strictObject({
       BATCH_SIZE: positiveInt('events per batch', 10_000).optional(),
@@ -286,29 +325,43 @@ export const configSchema = z.strictObject({
 });
 
 /**
+ * The key that names the store in `OUTBOX_STORE` as written: `STORE`, or `BACKEND` when only the
+ * deprecated alias is given. Errors about the store use it, so they name the key the user wrote.
+ */
+export function storeKeyOf(input: unknown): StoreKey {
+  const store = isPlainObject(input) ? input.OUTBOX_STORE : undefined;
+  if (!isPlainObject(store)) return 'STORE';
+  return store.STORE === undefined && store.BACKEND !== undefined ? 'BACKEND' : 'STORE';
+}
+
+/**
  * The publisher and store entries of a configuration that failed validation, as far as they can
  * still be loaded, so their own problems (a wrong module, bad options) are reported in the same
- * error as the rest.
+ * error as the rest. A store given both as `STORE` and `BACKEND` is not loaded: that is the error.
  */
 export function loadableEntries(input: unknown): {
   publishers: Record<string, { BACKEND: unknown; OPTIONS: unknown }>;
-  store: { BACKEND: unknown; OPTIONS: unknown } | undefined;
+  store: { STORE: unknown; OPTIONS: unknown; key: StoreKey } | undefined;
 } {
   const record = (value: unknown): Record<string, unknown> | undefined =>
-    typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  const loadable = (value: unknown) => {
-    const entry = record(value);
-    if (!entry || (typeof entry.BACKEND !== 'string' && typeof entry.BACKEND !== 'object')) return undefined;
-    return { BACKEND: entry.BACKEND, OPTIONS: entry.OPTIONS ?? {} };
-  };
+    isPlainObject(value) ? value : undefined;
+  const loadable = (specifier: unknown): boolean =>
+    typeof specifier === 'string' || (typeof specifier === 'object' && specifier !== null);
   const publishers: Record<string, { BACKEND: unknown; OPTIONS: unknown }> = {};
   for (const [name, value] of Object.entries(record(record(input)?.OUTBOX_PUBLISHERS) ?? {})) {
-    const entry = loadable(value);
-    if (entry) publishers[name] = entry;
+    const entry = record(value);
+    if (entry && loadable(entry.BACKEND))
+      publishers[name] = { BACKEND: entry.BACKEND, OPTIONS: entry.OPTIONS ?? {} };
   }
-  return { publishers, store: loadable(record(input)?.OUTBOX_STORE) };
+  const storeEntry = record(record(input)?.OUTBOX_STORE);
+  if (!storeEntry || (storeEntry.STORE !== undefined && storeEntry.BACKEND !== undefined)) {
+    return { publishers, store: undefined };
+  }
+  const key = storeKeyOf(input);
+  const store = loadable(storeEntry[key])
+    ? { STORE: storeEntry[key], OPTIONS: storeEntry.OPTIONS ?? {}, key }
+    : undefined;
+  return { publishers, store };
 }
 
 /**
@@ -332,7 +385,11 @@ export function resolveConfig(input: unknown, source?: string): ResolvedConfig {
   }
   return {
     OUTBOX_PUBLISHERS: publishers,
-    OUTBOX_STORE: { BACKEND: config.OUTBOX_STORE.BACKEND, OPTIONS: config.OUTBOX_STORE.OPTIONS ?? {} },
+    OUTBOX_STORE: {
+      // The schema made sure exactly one of the two is given.
+      STORE: (config.OUTBOX_STORE.STORE ?? config.OUTBOX_STORE.BACKEND) as string | StoreDefinition,
+      OPTIONS: config.OUTBOX_STORE.OPTIONS ?? {},
+    },
     OUTBOX_WORKER: worker,
     OUTBOX_RETENTION: { ...RETENTION_DEFAULTS, ...stripUndefined(config.OUTBOX_RETENTION) },
     OUTBOX_PUBLISHING: {

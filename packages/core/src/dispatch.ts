@@ -8,6 +8,8 @@ import {
   loadableEntries,
   type ResolvedConfig,
   resolveConfig,
+  type StoreKey,
+  storeKeyOf,
 } from './config.js';
 import { ClosedError, ConfigError, hasErrorCode, InvalidEventError, type Issue } from './errors.js';
 import type { NewEvent } from './event.js';
@@ -48,7 +50,7 @@ export interface Publisher {
 
 export interface Dispatch {
   readonly config: ResolvedConfig;
-  /** Folder relative `BACKEND` paths resolve against. */
+  /** Folder relative `BACKEND` and `STORE` paths resolve against. */
   readonly configDir: string;
   readonly logger: Logger;
   readonly publisher: Publisher;
@@ -62,7 +64,7 @@ export interface Dispatch {
 }
 
 export interface CreateDispatchOptions {
-  /** Folder that relative `BACKEND` paths resolve against. @default the config file's folder, else cwd */
+  /** Folder relative `BACKEND` and `STORE` paths resolve against. @default the config file's folder, else cwd */
   configDir?: string | undefined;
   /** Where the configuration came from, for error messages. */
   source?: string | undefined;
@@ -88,7 +90,19 @@ export async function createDispatch(
     throw new ConfigError([...(error as ConfigError).issues, ...loaded.issues], { source: options.source });
   }
   const logger = resolved.LOGGING.LOGGER ?? createConsoleLogger({ level: resolved.LOGGING.LEVEL });
-  const loaded = await loadEntries(resolved.OUTBOX_PUBLISHERS, resolved.OUTBOX_STORE, configDir, logger);
+  const storeKey = storeKeyOf(config);
+  if (storeKey === 'BACKEND') {
+    logger.warn(
+      { key: 'OUTBOX_STORE.BACKEND' },
+      'OUTBOX_STORE.BACKEND is deprecated: rename it to OUTBOX_STORE.STORE',
+    );
+  }
+  const loaded = await loadEntries(
+    resolved.OUTBOX_PUBLISHERS,
+    { ...resolved.OUTBOX_STORE, key: storeKey },
+    configDir,
+    logger,
+  );
   if (loaded.issues.length > 0 || !loaded.store)
     throw new ConfigError(loaded.issues, { source: options.source });
   const { backends, store } = loaded;
@@ -189,13 +203,20 @@ interface Entry {
   PUBLISH_TIMEOUT?: number;
 }
 
+interface StoreEntry {
+  STORE: unknown;
+  OPTIONS: unknown;
+  /** The key the configuration named the store with, for error paths. */
+  key: StoreKey;
+}
+
 /**
  * Load every publisher's backend and the store, validating their options. Nothing connects:
  * creating a backend or store opens no connection. Every problem is collected, none thrown.
  */
 async function loadEntries(
   publishers: Record<string, Entry>,
-  storeEntry: Entry | undefined,
+  storeEntry: StoreEntry | undefined,
   configDir: string,
   logger: Logger,
 ): Promise<{ backends: Map<string, Backend>; store: OutboxStore | undefined; issues: Issue[] }> {
@@ -229,9 +250,9 @@ async function loadEntries(
   if (storeEntry) {
     try {
       const definition =
-        typeof storeEntry.BACKEND === 'string'
-          ? await loadDefinition(storeEntry.BACKEND, 'store', configDir)
-          : storeEntry.BACKEND;
+        typeof storeEntry.STORE === 'string'
+          ? await loadDefinition(storeEntry.STORE, 'store', configDir)
+          : storeEntry.STORE;
       if (isStoreDefinition(definition)) {
         store = await createStore(definition, storeEntry.OPTIONS, {
           logger: childLogger(logger, 'store'),
@@ -239,7 +260,7 @@ async function loadEntries(
         });
       }
     } catch (error) {
-      collect('OUTBOX_STORE.BACKEND', error);
+      collect(`OUTBOX_STORE.${storeEntry.key}`, error);
     }
   }
   return { backends, store, issues };

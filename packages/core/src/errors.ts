@@ -65,7 +65,7 @@ export class ConfigError extends DispatchError {
   }
 }
 
-/** A `BACKEND` module specifier could not be loaded or did not export a definition. */
+/** A `BACKEND` or `STORE` module specifier could not be loaded or did not export a definition. */
 export class LoadError extends DispatchError {
   readonly specifier: string;
 

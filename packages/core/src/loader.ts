@@ -38,7 +38,7 @@ function summariseExports(module: Record<string, unknown>): string {
 }
 
 /**
- * Load the backend or store definition a `BACKEND` string points at:
+ * Load the backend or store definition a `BACKEND` (or `STORE`) string points at:
  * - a package (`'@dispatch/backend-redis-stream'`), resolved from `configDir` like an import there;
  * - a path (`'./backends/webhook.js'`, TypeScript too), resolved against `configDir`;
  * - either with `#name` to pick a named export instead of the default one.

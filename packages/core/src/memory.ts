@@ -5,4 +5,4 @@ export {
   type MemoryStoreOptions,
   MemoryTransaction,
   memoryStore,
-} from './testing/memory-store.js';
+} from './memory-store.js';

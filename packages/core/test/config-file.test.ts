@@ -29,23 +29,23 @@ describe('loadConfigFile', () => {
     expect(error.message).toContain('OUTBOX_WORKER.BATCH_SZIE: unknown key; did you mean "BATCH_SIZE"?');
   });
 
-  it('reports setting mistakes and a bad BACKEND in the same error', async () => {
+  it('reports setting mistakes and a bad STORE in the same error', async () => {
     const loaded = await loadConfigFile({ cwd: join(fixtures, 'config-bad') });
     const error = await createDispatch(loaded.config as never, { source: loaded.path }).catch((e) => e);
     expect(error.issues.map((issue: { path: string }) => issue.path)).toEqual([
       'OUTBOX_WORKER.BATCH_SZIE',
-      'OUTBOX_STORE.BACKEND',
+      'OUTBOX_STORE.STORE',
     ]);
   });
 
-  it('reports a bad BACKEND with what the module exports instead', async () => {
+  it('reports a bad STORE with what the module exports instead', async () => {
     const loaded = await loadConfigFile({ cwd: join(fixtures, 'config-bad') });
     const error = await createDispatch({ ...(loaded.config as object), OUTBOX_WORKER: {} } as never, {
       source: loaded.path,
     }).catch((e) => e);
     expect(error.code).toBe('DISPATCH_CONFIG_INVALID');
     expect(error.issues).toHaveLength(1);
-    expect(error.issues[0].path).toBe('OUTBOX_STORE.BACKEND');
+    expect(error.issues[0].path).toBe('OUTBOX_STORE.STORE');
     expect(error.issues[0].message).toContain('does not export a store definition');
   });
 });

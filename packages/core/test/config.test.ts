@@ -4,7 +4,7 @@ import { memoryStore } from '../src/testing/index.js';
 
 const minimal = {
   OUTBOX_PUBLISHERS: { default: { BACKEND: '@dispatch/backend-redis-stream' } },
-  OUTBOX_STORE: { BACKEND: memoryStore },
+  OUTBOX_STORE: { STORE: memoryStore },
 };
 
 function issuesOf(config: unknown) {
@@ -55,7 +55,7 @@ describe('resolveConfig', () => {
     expect(paths).toEqual(
       expect.arrayContaining([
         'OUTBOX_PUBLISHERS.default.BACKEND',
-        'OUTBOX_STORE.BACKEND',
+        'OUTBOX_STORE.STORE',
         'OUTBOX_WORKER.BATCH_SIZE',
         'OUTBOX_WORKER.SLEEP_TIME',
         'OUTBOX_WORKER.MAX_RETRIES',

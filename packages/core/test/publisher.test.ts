@@ -12,7 +12,7 @@ async function setup(overrides: Partial<DispatchConfig> = {}) {
       default: { BACKEND: backend.definition },
       high_priority: { BACKEND: backend.definition },
     },
-    OUTBOX_STORE: { BACKEND: memoryStore, OPTIONS: { database } },
+    OUTBOX_STORE: { STORE: memoryStore, OPTIONS: { database } },
     OUTBOX_PUBLISHING: { MAX_PAYLOAD_BYTES: 1024 },
     LOGGING: { LOGGER: log.logger },
     ...overrides,
@@ -105,7 +105,7 @@ describe('publisher', () => {
     const backend = recordingBackend();
     const dispatch = await createDispatch({
       OUTBOX_PUBLISHERS: { events: { BACKEND: backend.definition } },
-      OUTBOX_STORE: { BACKEND: memoryStore },
+      OUTBOX_STORE: { STORE: memoryStore },
       LOGGING: { LEVEL: 'silent' },
     });
     expect((await dispatch.publisher.publishEvent({ eventType: 't', source: 's' })).backend).toBe('events');
@@ -125,7 +125,7 @@ describe('publisher', () => {
     const backend = recordingBackend();
     const dispatch = await createDispatch({
       OUTBOX_PUBLISHERS: { a: { BACKEND: backend.definition }, b: { BACKEND: backend.definition } },
-      OUTBOX_STORE: { BACKEND: memoryStore },
+      OUTBOX_STORE: { STORE: memoryStore },
       LOGGING: { LEVEL: 'silent' },
     });
     const error = await dispatch.publisher.publishEvent({ eventType: 't', source: 's' }).catch((e) => e);
@@ -244,7 +244,7 @@ describe('publisher', () => {
 
   it('requires a transaction when the store says so, writing nothing without one', async () => {
     const { dispatch } = await setup({
-      OUTBOX_STORE: { BACKEND: memoryStore, OPTIONS: { requireTransaction: true } },
+      OUTBOX_STORE: { STORE: memoryStore, OPTIONS: { requireTransaction: true } },
     });
     const error = await dispatch.publisher.publishEvent({ eventType: 't', source: 's' }).catch((e) => e);
     expect(error.code).toBe('DISPATCH_TRANSACTION_REQUIRED');
@@ -319,7 +319,7 @@ describe('createDispatch', () => {
       OUTBOX_PUBLISHERS: {
         default: { BACKEND: strict, OPTIONS: { port: 'hunter2-port', password: 's3cret!', prot: 1 } },
       },
-      OUTBOX_STORE: { BACKEND: './does-not-exist.js' },
+      OUTBOX_STORE: { STORE: './does-not-exist.js' },
     }).catch((e) => e);
     expect(error.code).toBe('DISPATCH_CONFIG_INVALID');
     const paths = error.issues.map((i: { path: string }) => i.path);
@@ -327,7 +327,7 @@ describe('createDispatch', () => {
       expect.arrayContaining([
         'OUTBOX_PUBLISHERS.default.OPTIONS.port',
         'OUTBOX_PUBLISHERS.default.OPTIONS.prot',
-        'OUTBOX_STORE.BACKEND',
+        'OUTBOX_STORE.STORE',
       ]),
     );
     expect(error.message).toContain('did you mean "port"');

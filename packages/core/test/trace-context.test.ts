@@ -16,7 +16,7 @@ describe('trace context', () => {
   const setup = () =>
     createDispatch({
       OUTBOX_PUBLISHERS: { default: { BACKEND: recordingBackend().definition } },
-      OUTBOX_STORE: { BACKEND: memoryStore },
+      OUTBOX_STORE: { STORE: memoryStore },
       LOGGING: { LEVEL: 'silent' },
     });
   const spanContext = {

@@ -1,10 +1,10 @@
+export { MemoryDatabase, type MemoryStoreOptions, MemoryTransaction, memoryStore } from '../memory-store.js';
 export {
   type BackendCapabilities,
   type BackendConformanceOptions,
   runBackendConformance,
 } from './backend-suite.js';
 export { makeNewEvent, makeOutboxEvent, sleep } from './fixtures.js';
-export { MemoryDatabase, type MemoryStoreOptions, MemoryTransaction, memoryStore } from './memory-store.js';
 export { type LogLine, recordingLogger } from './recording-logger.js';
 export {
   runStoreConformance,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DispatchError, InvalidArgumentError, TransactionRequiredError } from '../errors.js';
+import { DispatchError, InvalidArgumentError, TransactionRequiredError } from './errors.js';
 import {
   type AttemptRecord,
   EVENT_STATUSES,
@@ -7,7 +7,7 @@ import {
   MAX_ATTEMPT_HISTORY,
   type NewEvent,
   type OutboxEvent,
-} from '../event.js';
+} from './event.js';
 import {
   type ActivityBucket,
   type ActivityReport,
@@ -23,7 +23,7 @@ import {
   type RecordResult,
   type StoreDriver,
   type StoreStats,
-} from '../store.js';
+} from './store.js';
 
 interface Row extends OutboxEvent {
   owner: string | null;
