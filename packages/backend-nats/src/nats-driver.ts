@@ -90,6 +90,8 @@ export function createNatsDriver(
         } else if (status.type === 'reconnect') {
           connected = true;
           context.logger.info({ target }, 'NATS connection restored');
+          // A worker that paused this backend checks it now rather than at its next probe.
+          context.reconnected();
         } else if (status.type === 'error') {
           warn({ error: errorText(status.error) }, 'NATS connection error');
         } else if (status.type === 'ldm') {

@@ -56,8 +56,12 @@ export function createRabbitmqDriver(
     reconnectDelayMs: Math.round(options.reconnect_delay * 1000),
     reconnectMaxDelayMs: Math.round(options.reconnect_max_delay * 1000),
     logger: context.logger,
-    // A new connection may be to a broker that lost its exchanges: check them again.
-    onConnected: () => registry.reset(),
+    // A new connection may be to a broker that lost its exchanges: check them again. And a worker
+    // that paused this backend checks it now rather than at its next probe.
+    onConnected: () => {
+      registry.reset();
+      context.reconnected();
+    },
   });
   const registry = new ExchangeRegistry(link, {
     mode: options.exchange_mode,

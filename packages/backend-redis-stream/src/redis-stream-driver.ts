@@ -43,8 +43,6 @@ interface Group {
   items: Prepared[];
 }
 
-const WARN_EVERY_MS = 30_000;
-
 /** Pick the adapter for a client instance the application passed in. */
 function wrapReadyMade(client: object, settings: ConnectionSettings): RedisClient {
   const candidate = client as Record<string, unknown>;
@@ -93,20 +91,31 @@ export function createRedisStreamDriver(options: RedisStreamOptions, context: Ba
   const streamOf = streamResolver(options.stream_name);
   const staticStream = isStaticStreamName(options.stream_name) ? options.stream_name : undefined;
   let client: RedisClient | undefined;
-  let lastWarnAt = 0;
   let lastClientError: Error | undefined;
+  // A client reports every failed reconnect. The worker logs the outage once each way (it pauses
+  // the backend); here the loss and the return are debug lines, and the return tells core, so a
+  // paused backend resumes as soon as the client is back rather than at the next probe.
+  let connectedOnce = false;
+  let lostAt: number | undefined;
 
   const onClientError = (error: Error): void => {
     lastClientError = error;
-    // Clients report every failed reconnect; one warning per period is enough to see an outage.
-    const now = Date.now();
     const fields = { target, error: redactText(error.message) };
-    if (now - lastWarnAt >= WARN_EVERY_MS) {
-      lastWarnAt = now;
-      context.logger.warn(fields, 'Redis connection error; reconnecting');
+    if (connectedOnce && lostAt === undefined) {
+      lostAt = Date.now();
+      context.logger.debug(fields, 'Redis connection lost; reconnecting');
     } else {
       context.logger.debug(fields, 'Redis connection error');
     }
+  };
+
+  const onClientReady = (): void => {
+    connectedOnce = true;
+    if (lostAt === undefined) return;
+    const seconds = Math.round((Date.now() - lostAt) / 100) / 10;
+    lostAt = undefined;
+    context.logger.debug({ target, downForSeconds: seconds }, `Redis connection is back after ${seconds} s`);
+    context.reconnected();
   };
 
   const current = (): RedisClient => {
@@ -273,8 +282,8 @@ export function createRedisStreamDriver(options: RedisStreamOptions, context: Ba
         typeof options.client === 'object'
           ? wrapReadyMade(options.client, settings)
           : options.client === 'node-redis'
-            ? await createNodeRedisClient(settings, onClientError)
-            : await createIoredisClient(settings, onClientError);
+            ? await createNodeRedisClient(settings, onClientError, onClientReady)
+            : await createIoredisClient(settings, onClientError, onClientReady);
       const connecting = client;
       lastClientError = undefined;
       let timer: NodeJS.Timeout | undefined;

@@ -63,6 +63,11 @@ export interface BackendContext {
   logger: Logger;
   /** Folder of the configuration file; relative paths in options resolve against it. */
   configDir: string;
+  /**
+   * Call when the driver's connection is back after it was lost (its client reconnected). A worker
+   * that paused this backend checks it at once instead of at its next probe, some seconds later.
+   */
+  reconnected: () => void;
 }
 
 export const BACKEND_BRAND: unique symbol = Symbol.for('dispatch.backend-definition');
@@ -124,4 +129,9 @@ export interface Backend {
   health(): Promise<BackendHealth>;
   /** Idempotent. Waits for publishes in flight, then closes the driver. */
   close(): Promise<void>;
+  /**
+   * `listener` runs whenever the driver reports its connection back (see
+   * `BackendContext.reconnected`); returns a function that removes it.
+   */
+  onReconnect(listener: () => void): () => void;
 }

@@ -95,6 +95,16 @@ export async function createBackend<O>(
   let closed = false;
   let closing: Promise<void> | undefined;
   const inFlight = new Set<Promise<unknown>>();
+  const reconnectListeners = new Set<() => void>();
+  const reconnected = () => {
+    for (const listener of reconnectListeners) {
+      try {
+        listener();
+      } catch (error) {
+        options.logger.debug({ err: asError(error).message }, 'a reconnect listener threw');
+      }
+    }
+  };
 
   const ready = (): Promise<BackendDriver> => {
     if (closed) return Promise.reject(new ClosedError(label));
@@ -104,6 +114,7 @@ export async function createBackend<O>(
           name: options.name,
           logger: options.logger,
           configDir: options.configDir ?? process.cwd(),
+          reconnected,
         });
         if (created.connect) {
           try {
@@ -204,9 +215,14 @@ export async function createBackend<O>(
         };
       }
     },
+    onReconnect(listener) {
+      reconnectListeners.add(listener);
+      return () => reconnectListeners.delete(listener);
+    },
     close() {
       if (!closing) {
         closed = true;
+        reconnectListeners.clear();
         closing = (async () => {
           await Promise.allSettled([...inFlight]);
           const current = driver;

@@ -14,7 +14,7 @@ export interface BackendGateOptions {
 
 /**
  * Outage state of one backend. While it is down the worker claims none of its events; a health
- * probe with backoff decides when it is back. The outage is logged once and the recovery once,
+ * probe, run when the backend reports a reconnect and else with backoff, decides when it is back. The outage is logged once and the recovery once,
  * never per event: an outage must not spend events' attempts or flood the log.
  */
 export class BackendGate {
@@ -26,11 +26,17 @@ export class BackendGate {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #probing: Promise<void> | undefined;
   #closed = false;
+  readonly #unsubscribe: () => void;
 
   constructor(backend: Backend, options: BackendGateOptions) {
     this.name = backend.name;
     this.#backend = backend;
     this.#options = options;
+    // The client's reconnect is the earliest sign the backend is back: probe then rather than at
+    // the next backoff step (up to probeMaxMs away); the probes stay as the fallback.
+    this.#unsubscribe = backend.onReconnect(() => {
+      void this.probeNow();
+    });
   }
 
   get up(): boolean {
@@ -67,6 +73,7 @@ export class BackendGate {
   close(): void {
     this.#closed = true;
     clearTimeout(this.#timer);
+    this.#unsubscribe();
   }
 
   #schedule(): void {

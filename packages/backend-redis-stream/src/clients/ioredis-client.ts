@@ -1,11 +1,18 @@
 import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import type { ConnectionSettings } from '../connection.js';
-import { asError, type Command, importPeer, type RedisClient, type Settled } from './redis-client.js';
+import {
+  asError,
+  type Command,
+  importPeer,
+  RECONNECT_MAX_MS,
+  type RedisClient,
+  type Settled,
+} from './redis-client.js';
 
 type IoredisInstance = Redis | Cluster;
 
 /** Reconnect quickly at first, then every 2 s, forever: the worker pauses while we are down. */
-const retryStrategy = (times: number): number => Math.min(times * 100, 2000);
+const retryStrategy = (times: number): number => Math.min(times * 100, RECONNECT_MAX_MS);
 
 function commonOptions(settings: ConnectionSettings): RedisOptions {
   const options: RedisOptions = {
@@ -47,6 +54,7 @@ export const loadIoredis = () => importPeer('ioredis', 'ioredis', () => import('
 export async function createIoredisClient(
   settings: ConnectionSettings,
   onError: (error: Error) => void,
+  onReady: () => void = () => {},
 ): Promise<RedisClient> {
   const module = await loadIoredis();
   const RedisClass = module.Redis ?? module.default;
@@ -81,6 +89,8 @@ export async function createIoredisClient(
     });
   }
   instance.on('error', (error: unknown) => onError(asError(error)));
+  // Every (re)connection that completes its handshake: the driver tells an outage's end by it.
+  instance.on('ready', () => onReady());
   return wrapIoredis(instance, settings.mode, true, settings.connectTimeoutMs);
 }
 

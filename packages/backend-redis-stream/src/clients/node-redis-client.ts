@@ -1,6 +1,13 @@
 import type { RedisClientOptions, RedisClientType, RedisClusterType, RedisSentinelType } from '@redis/client';
 import type { ConnectionSettings } from '../connection.js';
-import { asError, type Command, importPeer, type RedisClient, type Settled } from './redis-client.js';
+import {
+  asError,
+  type Command,
+  importPeer,
+  RECONNECT_MAX_MS,
+  type RedisClient,
+  type Settled,
+} from './redis-client.js';
 
 type NodeRedisClient = RedisClientType;
 type NodeRedisCluster = RedisClusterType;
@@ -20,7 +27,7 @@ type SocketOptions = NonNullable<RedisClientOptions['socket']>;
  */
 function reconnectStrategy(state: { connected: boolean }) {
   return (retries: number, cause: Error): number | Error =>
-    state.connected ? Math.min((retries + 1) * 100, 2000) : cause;
+    state.connected ? Math.min((retries + 1) * 100, RECONNECT_MAX_MS) : cause;
 }
 
 function clientOptions(
@@ -52,6 +59,7 @@ export const loadNodeRedis = () => importPeer('@redis/client', 'node-redis', () 
 export async function createNodeRedisClient(
   settings: ConnectionSettings,
   onError: (error: Error) => void,
+  onReady: () => void = () => {},
 ): Promise<RedisClient> {
   const module = await loadNodeRedis();
   const state = { connected: false };
@@ -80,6 +88,8 @@ export async function createNodeRedisClient(
     instance = { kind: 'client', client: module.createClient(options) as unknown as NodeRedisClient };
   }
   instance.client.on('error', (error: unknown) => onError(asError(error)));
+  // Every (re)connection that completes its handshake: the driver tells an outage's end by it.
+  instance.client.on('ready', () => onReady());
   return wrapNodeRedis(instance, true, settings.connectTimeoutMs, settings.commandTimeoutMs, state);
 }
 

@@ -56,3 +56,6 @@ export class MissingClientError extends LoadError {
     );
   }
 }
+
+/** Reconnect at most 1 s apart: a restarted server is back in use within a second of answering. */
+export const RECONNECT_MAX_MS = 1000;

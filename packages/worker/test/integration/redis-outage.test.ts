@@ -36,7 +36,7 @@ describe.skipIf(!ready)('worker through an outage of a throwaway Redis', () => {
           PUBLISH_TIMEOUT: 2,
         },
       },
-      OUTBOX_STORE: { BACKEND: memoryStore, OPTIONS: { database: db } },
+      OUTBOX_STORE: { STORE: memoryStore, OPTIONS: { database: db } },
       OUTBOX_WORKER: {
         BATCH_SIZE: 50,
         SLEEP_TIME: 0.05,
@@ -81,6 +81,52 @@ describe.skipIf(!ready)('worker through an outage of a throwaway Redis', () => {
       const back = logger.lines.filter((line) => line.level === 'info' && /is back/.test(line.message));
       expect(down).toHaveLength(1);
       expect(back).toHaveLength(1);
+    } finally {
+      await worker.stop();
+      await running;
+      await dispatch.close();
+    }
+  }, 60_000);
+
+  it('resumes within 2 s of a long outage ending, with the default probe backoff', async () => {
+    const { redisStreamBackend } = await import('@dispatch/backend-redis-stream');
+    const db = new MemoryDatabase();
+    const logger = recordingLogger();
+    const dispatch: Dispatch = await createDispatch({
+      OUTBOX_PUBLISHERS: {
+        default: {
+          BACKEND: redisStreamBackend,
+          OPTIONS: { host: '127.0.0.1', port: redis.port, stream_name: 'resume', connect_timeout: 1 },
+          PUBLISH_TIMEOUT: 2,
+        },
+      },
+      OUTBOX_STORE: { STORE: memoryStore, OPTIONS: { database: db } },
+      OUTBOX_WORKER: { BATCH_SIZE: 50, SLEEP_TIME: 0.05 },
+      LOGGING: { LOGGER: logger },
+    });
+    // Probes 1 s doubling to 30 s (the defaults): after 12 s down the next one is several seconds off.
+    const worker = new Worker(dispatch, { cleanup: false });
+    const running = worker.run();
+    try {
+      await dispatch.publisher.publishEvent({ eventType: 'resume.test', source: 'test', data: {} });
+      await expect.poll(() => redis.eventIds('resume').length, { timeout: 10_000 }).toBe(1);
+      await redis.stop();
+      const during = await dispatch.publisher.publishEvent({
+        eventType: 'resume.test',
+        source: 'test',
+        data: {},
+      });
+      await expect.poll(() => worker.backendStatus().default?.up, { timeout: 10_000 }).toBe(false);
+      await new Promise((resolve) => setTimeout(resolve, 12_000));
+      await redis.start();
+      const back = Date.now();
+      await expect
+        .poll(() => db.rows.get(during.id)?.status, { timeout: 20_000, interval: 50 })
+        .toBe('published');
+      const seconds = (Date.now() - back) / 1000;
+      expect(seconds).toBeLessThan(2);
+      const resumed = logger.lines.filter((line) => line.level === 'info' && /is back/.test(line.message));
+      expect(resumed).toHaveLength(1);
     } finally {
       await worker.stop();
       await running;
