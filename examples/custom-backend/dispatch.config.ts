@@ -9,5 +9,5 @@ export default defineConfig({
       OPTIONS: { url: process.env.WEBHOOK_URL ?? 'http://127.0.0.1:8080/events', timeout: 5 },
     },
   },
-  OUTBOX_STORE: { BACKEND: memoryStore },
+  OUTBOX_STORE: { STORE: memoryStore },
 });

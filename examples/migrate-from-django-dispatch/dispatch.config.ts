@@ -166,7 +166,7 @@ export default async (): Promise<DispatchConfig> =>
       ...multiplePublishers,
       default: { BACKEND: '@dispatch/backend-redis-stream', OPTIONS: redisStreamOptions },
     },
-    OUTBOX_STORE: { BACKEND: '@dispatch/orm-mikro', OPTIONS: { orm: await openOrm() } },
+    OUTBOX_STORE: { STORE: '@dispatch/orm-mikro', OPTIONS: { orm: await openOrm() } },
     OUTBOX_WORKER: workerSettings,
     OUTBOX_RETENTION: retentionSettings,
     LOGGING: loggingSettings,

@@ -63,7 +63,7 @@ afterAll(async () => {
 
 describe('the seed configuration page as dispatch.config.ts', () => {
   it('every snippet is a valid setting with the seed’s values', () => {
-    const store = { BACKEND: '@dispatch/orm-mikro' };
+    const store = { STORE: '@dispatch/orm-mikro' };
     expect(() => resolveConfig({ OUTBOX_PUBLISHERS: basicPublishers, OUTBOX_STORE: store })).not.toThrow();
     const resolved = resolveConfig({
       OUTBOX_PUBLISHERS: multiplePublishers,

@@ -22,7 +22,7 @@ export function dispatchConfig(orm: MikroORM, settings: Settings): DispatchConfi
         },
       },
     },
-    OUTBOX_STORE: { BACKEND: mikroOrmStore, OPTIONS: { orm, tableName: settings.outboxTable } },
+    OUTBOX_STORE: { STORE: mikroOrmStore, OPTIONS: { orm, tableName: settings.outboxTable } },
     // The worker wakes on PostgreSQL NOTIFY when an order commits; SLEEP_TIME is only the fallback poll.
     OUTBOX_WORKER: { BATCH_SIZE: 100, SLEEP_TIME: 5 },
     LOGGING: { LEVEL: settings.logLevel },

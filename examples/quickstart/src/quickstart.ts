@@ -30,7 +30,7 @@ export async function runQuickstart(
   const dispatch = await createDispatch(
     defineConfig({
       OUTBOX_PUBLISHERS: { default: { BACKEND: memoryBackend, OPTIONS: { broker, stream_name: 'events' } } },
-      OUTBOX_STORE: { BACKEND: mikroOrmStore, OPTIONS: { orm } },
+      OUTBOX_STORE: { STORE: mikroOrmStore, OPTIONS: { orm } },
       OUTBOX_WORKER: { BATCH_SIZE: 100, SLEEP_TIME: 1 },
       LOGGING: { LEVEL: 'warn' },
     }),

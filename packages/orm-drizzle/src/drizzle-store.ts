@@ -5,7 +5,7 @@ import { DrizzleStoreDriver } from './drizzle-store-driver.js';
 import { type DrizzleStoreOptions, optionsSchema } from './options.js';
 
 /**
- * The Drizzle outbox store: `OUTBOX_STORE: { BACKEND: '@dispatch/orm-drizzle', OPTIONS: { db } }`.
+ * The Drizzle outbox store: `OUTBOX_STORE: { STORE: '@dispatch/orm-drizzle', OPTIONS: { db } }`.
  * Creating it does no I/O; `connect()` checks the database version and the table.
  */
 export const drizzleStore = defineStore<DrizzleStoreOptions>({

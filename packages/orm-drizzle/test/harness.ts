@@ -23,7 +23,7 @@ export async function dispatchFor(
   const dispatch = await createDispatch(
     defineConfig({
       OUTBOX_PUBLISHERS: { default: { BACKEND: acceptAll } },
-      OUTBOX_STORE: { BACKEND: drizzleStore, OPTIONS: { db, tableName, ...extra } },
+      OUTBOX_STORE: { STORE: drizzleStore, OPTIONS: { db, tableName, ...extra } },
       LOGGING: { LEVEL: 'silent' },
     }),
   );

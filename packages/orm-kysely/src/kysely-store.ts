@@ -5,7 +5,7 @@ import { KyselyExecutor } from './kysely-executor.js';
 import { type KyselyStoreOptions, optionsSchema } from './options.js';
 
 /**
- * The Kysely outbox store: `OUTBOX_STORE: { BACKEND: '@dispatch/orm-kysely', OPTIONS: { db } }`.
+ * The Kysely outbox store: `OUTBOX_STORE: { STORE: '@dispatch/orm-kysely', OPTIONS: { db } }`.
  * Creating it does no I/O; `connect()` checks the database version and the table.
  */
 export const kyselyStore = defineStore<KyselyStoreOptions>({

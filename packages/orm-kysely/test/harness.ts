@@ -23,7 +23,7 @@ export async function dispatchFor(
   const dispatch = await createDispatch(
     defineConfig({
       OUTBOX_PUBLISHERS: { default: { BACKEND: acceptAll } },
-      OUTBOX_STORE: { BACKEND: kyselyStore, OPTIONS: { db, tableName, ...rest } },
+      OUTBOX_STORE: { STORE: kyselyStore, OPTIONS: { db, tableName, ...rest } },
       LOGGING: { LEVEL: 'silent' },
     }),
   );

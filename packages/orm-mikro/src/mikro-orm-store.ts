@@ -6,7 +6,7 @@ import { type MikroOrmStoreOptions, optionsSchema } from './options.js';
 import type { EntityManagerLike } from './orm-types.js';
 
 /**
- * The MikroORM outbox store: `OUTBOX_STORE: { BACKEND: '@dispatch/orm-mikro', OPTIONS: { orm } }`.
+ * The MikroORM outbox store: `OUTBOX_STORE: { STORE: '@dispatch/orm-mikro', OPTIONS: { orm } }`.
  * Creating it does no I/O; `connect()` checks the database version and the table.
  */
 export const mikroOrmStore = defineStore<MikroOrmStoreOptions>({

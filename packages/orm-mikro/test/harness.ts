@@ -37,7 +37,7 @@ export async function dispatchFor(
   const dispatch = await createDispatch(
     defineConfig({
       OUTBOX_PUBLISHERS: { default: { BACKEND: acceptAll } },
-      OUTBOX_STORE: { BACKEND: mikroOrmStore, OPTIONS: { orm, tableName, ...extra } },
+      OUTBOX_STORE: { STORE: mikroOrmStore, OPTIONS: { orm, tableName, ...extra } },
       LOGGING: { LEVEL: 'silent' },
     }),
   );

@@ -8,7 +8,7 @@ import { PrismaExecutor } from './prisma-executor.js';
 export const DEFAULT_TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 30_000 } as const;
 
 /**
- * The Prisma outbox store: `OUTBOX_STORE: { BACKEND: '@dispatch/orm-prisma', OPTIONS: { prisma } }`.
+ * The Prisma outbox store: `OUTBOX_STORE: { STORE: '@dispatch/orm-prisma', OPTIONS: { prisma } }`.
  * Creating it does no I/O; `connect()` checks the database version and the table.
  */
 export const prismaStore = defineStore<PrismaStoreOptions>({

@@ -25,7 +25,7 @@ export async function dispatchFor(
   const dispatch = await createDispatch(
     defineConfig({
       OUTBOX_PUBLISHERS: { default: { BACKEND: acceptAll } },
-      OUTBOX_STORE: { BACKEND: prismaStore, OPTIONS: { prisma: open.prisma, tableName, ...extra } },
+      OUTBOX_STORE: { STORE: prismaStore, OPTIONS: { prisma: open.prisma, tableName, ...extra } },
       LOGGING: { LEVEL: 'silent' },
     }),
   );

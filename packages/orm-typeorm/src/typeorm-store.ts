@@ -6,7 +6,7 @@ import { TypeOrmExecutor } from './typeorm-executor.js';
 import type { DataSourceLike } from './typeorm-types.js';
 
 /**
- * The TypeORM outbox store: `OUTBOX_STORE: { BACKEND: '@dispatch/orm-typeorm', OPTIONS: { dataSource } }`.
+ * The TypeORM outbox store: `OUTBOX_STORE: { STORE: '@dispatch/orm-typeorm', OPTIONS: { dataSource } }`.
  * Creating it does no I/O; `connect()` checks the database version and the table.
  */
 export const typeormStore = defineStore<TypeOrmStoreOptions>({

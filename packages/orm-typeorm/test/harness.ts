@@ -20,7 +20,7 @@ export async function dispatchFor(
   const dispatch = await createDispatch(
     defineConfig({
       OUTBOX_PUBLISHERS: { default: { BACKEND: acceptAll } },
-      OUTBOX_STORE: { BACKEND: typeormStore, OPTIONS: { dataSource, tableName, ...extra } },
+      OUTBOX_STORE: { STORE: typeormStore, OPTIONS: { dataSource, tableName, ...extra } },
       LOGGING: { LEVEL: 'silent' },
     }),
   );

@@ -26,7 +26,7 @@ export async function harness(
     OUTBOX_PUBLISHERS: Object.fromEntries(
       publishers.map((name) => [name, { BACKEND: memoryBackend, OPTIONS: { broker, stream_name: name } }]),
     ),
-    OUTBOX_STORE: { BACKEND: memoryStore, OPTIONS: { database: db } },
+    OUTBOX_STORE: { STORE: memoryStore, OPTIONS: { database: db } },
     LOGGING: { LOGGER: logger },
     ...config,
   });

@@ -27,7 +27,7 @@ export async function open(settings: Settings): Promise<OrdersData> {
   const columns = { id: orders.id, customer: orders.customer, totalCents: orders.totalCents };
   return {
     store: {
-      BACKEND: drizzleStore,
+      STORE: drizzleStore,
       OPTIONS: { db, tableName: outboxTable(settings), requireTransaction: true },
     },
     transaction: (work) =>

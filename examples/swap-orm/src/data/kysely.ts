@@ -19,7 +19,7 @@ export async function open(settings: Settings): Promise<OrdersData> {
   const columns = ['id', 'customer', 'total_cents as totalCents'] as const;
   return {
     store: {
-      BACKEND: kyselyStore,
+      STORE: kyselyStore,
       OPTIONS: { db, pgPool: pool, tableName: outboxTable(settings), requireTransaction: true },
     },
     transaction: (work) =>

@@ -29,7 +29,7 @@ export async function open(settings: Settings): Promise<OrdersData> {
   const plain = (o: Order): Order => ({ id: o.id, customer: o.customer, totalCents: o.totalCents });
   return {
     store: {
-      BACKEND: mikroOrmStore,
+      STORE: mikroOrmStore,
       OPTIONS: { orm, tableName: outboxTable(settings), requireTransaction: true },
     },
     transaction: (work) =>

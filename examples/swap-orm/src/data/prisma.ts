@@ -16,7 +16,7 @@ export async function open(settings: Settings): Promise<OrdersData> {
   const select = { id: true, customer: true, totalCents: true } as const;
   return {
     store: {
-      BACKEND: prismaStore,
+      STORE: prismaStore,
       OPTIONS: { prisma, pgPool: pool, tableName: outboxTable(settings), requireTransaction: true },
     },
     transaction: (work) =>

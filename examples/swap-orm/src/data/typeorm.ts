@@ -33,7 +33,7 @@ export async function open(settings: Settings): Promise<OrdersData> {
   const plain = (o: Order): Order => ({ id: o.id, customer: o.customer, totalCents: o.totalCents });
   return {
     store: {
-      BACKEND: typeormStore,
+      STORE: typeormStore,
       OPTIONS: { dataSource, tableName: outboxTable(settings), requireTransaction: true },
     },
     transaction: (work) =>

@@ -60,7 +60,7 @@ describe.skipIf(!ready)('dispatch worker killed with SIGKILL mid-batch and resta
           OPTIONS: { host: '127.0.0.1', port: redis.port, stream_name: 'crash' },
         },
       },
-      OUTBOX_STORE: { BACKEND: mikroOrmStore, OPTIONS: { orm, tableName: table } },
+      OUTBOX_STORE: { STORE: mikroOrmStore, OPTIONS: { orm, tableName: table } },
       LOGGING: { LEVEL: 'warn' },
     });
     await dispatch.store.migrate();

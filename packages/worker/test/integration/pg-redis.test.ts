@@ -24,7 +24,7 @@ describe.skipIf(!pgReady)('worker on PostgreSQL', () => {
     const orm = await openPostgres();
     orms.push(orm);
     const dispatch = await createDispatch({
-      OUTBOX_STORE: { BACKEND: mikroOrmStore, OPTIONS: { orm, tableName: table } },
+      OUTBOX_STORE: { STORE: mikroOrmStore, OPTIONS: { orm, tableName: table } },
       LOGGING: { LEVEL: 'warn' },
       ...config,
     } as DispatchConfig);

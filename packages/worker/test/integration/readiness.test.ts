@@ -36,7 +36,7 @@ describe.skipIf(!ready)('/livez, /readyz and /healthz through an outage of a thr
           PUBLISH_TIMEOUT: 2,
         },
       },
-      OUTBOX_STORE: { BACKEND: memoryStore, OPTIONS: { database: new MemoryDatabase() } },
+      OUTBOX_STORE: { STORE: memoryStore, OPTIONS: { database: new MemoryDatabase() } },
       OUTBOX_WORKER: { SLEEP_TIME: 0.05 },
       LOGGING: { LOGGER: recordingLogger() },
     });

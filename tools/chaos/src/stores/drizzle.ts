@@ -37,7 +37,7 @@ export const drizzleKit: StoreKit = {
     quietOnRestart(pool);
     const db = drizzle(pool);
     return {
-      store: { BACKEND: drizzleStore as StoreDefinition<never>, OPTIONS: { db, tableName: names.outbox } },
+      store: { STORE: drizzleStore as StoreDefinition<never>, OPTIONS: { db, tableName: names.outbox } },
       async write(dispatch, plan) {
         await withOutboxTransaction(db, async (tx) => {
           await tx.insert(orders).values(plan.order);
@@ -71,6 +71,6 @@ export const drizzleKit: StoreKit = {
   // A PostgreSQL restart ends every connection; an 'error' event nobody handles ends the worker.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
-  return { BACKEND: drizzleStore, OPTIONS: { db: drizzle(pool), tableName: ${JSON.stringify(names.outbox)} } };`,
+  return { STORE: drizzleStore, OPTIONS: { db: drizzle(pool), tableName: ${JSON.stringify(names.outbox)} } };`,
   }),
 };

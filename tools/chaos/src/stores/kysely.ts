@@ -50,7 +50,7 @@ export const kyselyKit: StoreKit = {
     const db = new Kysely<Record<string, never>>({ dialect: new PostgresDialect({ pool }) });
     return {
       store: {
-        BACKEND: kyselyStore as StoreDefinition<never>,
+        STORE: kyselyStore as StoreDefinition<never>,
         OPTIONS: { db, pgPool: pool, tableName: names.outbox },
       },
       async write(dispatch, plan) {
@@ -94,6 +94,6 @@ export const kyselyKit: StoreKit = {
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely({ dialect: new PostgresDialect({ pool }) });
-  return { BACKEND: kyselyStore, OPTIONS: { db, pgPool: pool, tableName: ${JSON.stringify(names.outbox)} } };`,
+  return { STORE: kyselyStore, OPTIONS: { db, pgPool: pool, tableName: ${JSON.stringify(names.outbox)} } };`,
   }),
 };

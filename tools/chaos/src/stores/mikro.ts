@@ -44,7 +44,7 @@ export const mikroKit: StoreKit = {
     });
     return {
       store: {
-        BACKEND: mikroOrmStore as StoreDefinition<never>,
+        STORE: mikroOrmStore as StoreDefinition<never>,
         OPTIONS: { orm, tableName: names.outbox },
       },
       async write(dispatch, plan) {
@@ -87,6 +87,6 @@ export const mikroKit: StoreKit = {
     connect: false,
     pool: { min: 0, max: 4 },
   });
-  return { BACKEND: mikroOrmStore, OPTIONS: { orm, tableName: ${JSON.stringify(names.outbox)} } };`,
+  return { STORE: mikroOrmStore, OPTIONS: { orm, tableName: ${JSON.stringify(names.outbox)} } };`,
   }),
 };

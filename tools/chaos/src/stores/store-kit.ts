@@ -26,7 +26,7 @@ export interface LedgerRow {
 /** A store opened in this process on the run's database. */
 export interface OpenStore {
   /** What `createDispatch` takes as `OUTBOX_STORE`. */
-  store: { BACKEND: StoreDefinition<never>; OPTIONS: Record<string, unknown> };
+  store: { STORE: StoreDefinition<never>; OPTIONS: Record<string, unknown> };
   /**
    * The order, its events, the key's next commit positions and a ledger row per event, in one
    * transaction of this ORM, opened the way its README says. Throws `RollbackOnPurpose` when asked.
@@ -40,7 +40,7 @@ export interface StoreKit {
   open(input: { pgUrl: string; names: RunNames; poolSize: number }): Promise<OpenStore>;
   /**
    * The `dispatch.config.mjs` part: `imports` (lines with absolute specifiers), and `setup`, the body
-   * of an async function that ends in `return { BACKEND, OPTIONS }` for `OUTBOX_STORE`.
+   * of an async function that ends in `return { STORE, OPTIONS }` for `OUTBOX_STORE`.
    */
   workerConfig(input: { pgUrl: string; names: RunNames }): { imports: string[]; setup: string };
 }

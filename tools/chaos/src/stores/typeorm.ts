@@ -55,7 +55,7 @@ export const typeormKit: StoreKit = {
     quietPoolOf(dataSource);
     return {
       store: {
-        BACKEND: typeormStore as StoreDefinition<never>,
+        STORE: typeormStore as StoreDefinition<never>,
         OPTIONS: { dataSource, tableName: names.outbox },
       },
       async write(dispatch, plan) {
@@ -101,6 +101,6 @@ export const typeormKit: StoreKit = {
   const pool = dataSource.driver.master;
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
-  return { BACKEND: typeormStore, OPTIONS: { dataSource, tableName: ${JSON.stringify(names.outbox)} } };`,
+  return { STORE: typeormStore, OPTIONS: { dataSource, tableName: ${JSON.stringify(names.outbox)} } };`,
   }),
 };
