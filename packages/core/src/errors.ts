@@ -15,6 +15,7 @@ export type DispatchErrorCode =
   | 'DISPATCH_TRANSACTION_REQUIRED'
   | 'DISPATCH_STORE_NOT_READY'
   | 'DISPATCH_STORE_UNSUPPORTED'
+  | 'DISPATCH_STORE_UNAVAILABLE'
   | 'DISPATCH_INVALID_ARGUMENT';
 
 export interface DispatchErrorOptions {
@@ -153,6 +154,16 @@ export class TransactionRequiredError extends DispatchError {
 export class StoreNotReadyError extends DispatchError {
   constructor(message: string, options: DispatchErrorOptions = {}) {
     super('DISPATCH_STORE_NOT_READY', message, options);
+  }
+}
+
+/**
+ * The store's database could not be reached (refused, unknown host, timed out) when the store
+ * connected. The message names the address and says what to check; the driver's error is `cause`.
+ */
+export class StoreUnavailableError extends DispatchError {
+  constructor(message: string, options: DispatchErrorOptions = {}) {
+    super('DISPATCH_STORE_UNAVAILABLE', message, options);
   }
 }
 

@@ -54,6 +54,7 @@ export {
   LoadError,
   PublishFailedError,
   StoreNotReadyError,
+  StoreUnavailableError,
   StoreUnsupportedError,
   TimeoutError,
   TransactionRequiredError,

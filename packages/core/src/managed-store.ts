@@ -3,6 +3,7 @@ import type { Logger } from './logger.js';
 import { redactText } from './redact.js';
 import { validateWith } from './schema-issues.js';
 import type { ClaimRequest, OutboxStore, StoreDefinition, StoreDriver } from './store.js';
+import { unreachableStore } from './unreachable.js';
 
 export interface CreateStoreOptions {
   logger: Logger;
@@ -85,7 +86,11 @@ export async function createStore<O>(
     if (closed) return Promise.reject(new ClosedError(label));
     if (!connected) {
       connected = instance().then(async (driver) => {
-        await driver.connect?.();
+        try {
+          await driver.connect?.();
+        } catch (error) {
+          throw unreachableStore(error, label) ?? error;
+        }
         return driver;
       });
       connected.catch(() => {
@@ -99,7 +104,11 @@ export async function createStore<O>(
     type: definition.type,
     async migrate() {
       const driver = await instance();
-      await driver.migrate?.();
+      try {
+        await driver.migrate?.();
+      } catch (error) {
+        throw unreachableStore(error, label) ?? error;
+      }
       connected = undefined;
     },
     async insert(events, insertContext) {

@@ -1,4 +1,4 @@
-import { StoreNotReadyError } from '@dispatch/core';
+import { hasErrorCode, StoreNotReadyError } from '@dispatch/core';
 import type { SqlDialect } from './dialect.js';
 import type { SqlExecutor, SqlRow } from './executor.js';
 import { type TableNames, tableNames } from './schema.js';
@@ -94,6 +94,8 @@ export class SqlTable {
 
   /** The message for a table that is there but not as the store needs it. */
   outOfDate(error: unknown): StoreNotReadyError {
+    // A missing table was already said as such (by `notReady`): saying it twice helps nobody.
+    if (hasErrorCode(error, 'DISPATCH_STORE_NOT_READY')) return error as StoreNotReadyError;
     return new StoreNotReadyError(
       `The outbox table "${this.names.table}" is missing or out of date (${(error as Error).message}). ` +
         `Run \`dispatch migrate\`${this.#hint} and start again.`,

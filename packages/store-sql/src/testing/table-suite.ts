@@ -38,6 +38,26 @@ export function tableSuite(context: SuiteContext): void {
       }
     });
 
+    it('says it once when the table is missing at the first use', async () => {
+      const opened = await context.open('never');
+      const { store } = opened;
+      try {
+        const { down } = outboxSchemaSql({ dialect: context.dialect, tableName: opened.tableName });
+        for (const sql of down) await opened.sql.run(sql);
+        // The first call connects, and the schema check is what meets the missing table.
+        const error = await store.stats().then(
+          () => undefined,
+          (thrown: unknown) => thrown as Error,
+        );
+        expect(error).toMatchObject({ code: 'DISPATCH_STORE_NOT_READY' });
+        expect(error?.message.match(/does not exist/g)).toHaveLength(1);
+        expect(error?.message.match(/dispatch migrate/g)).toHaveLength(1);
+        expect(error?.message).not.toContain('out of date');
+      } finally {
+        await opened.close();
+      }
+    });
+
     it.skipIf(context.dialect === 'sqlite')(
       'works end to end in a schema-qualified table (a database-qualified one on MariaDB/MySQL)',
       async () => {
