@@ -109,6 +109,7 @@ export {
   isStoreDefinition,
   type ListPage,
   type ListRequest,
+  type MigrateResult,
   type OutboxStore,
   type OutcomeRecord,
   type RecordResult,

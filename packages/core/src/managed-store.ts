@@ -2,7 +2,7 @@ import { ClosedError, ConfigError, InvalidArgumentError } from './errors.js';
 import type { Logger } from './logger.js';
 import { redactText } from './redact.js';
 import { validateWith } from './schema-issues.js';
-import type { ClaimRequest, OutboxStore, StoreDefinition, StoreDriver } from './store.js';
+import type { ClaimRequest, MigrateResult, OutboxStore, StoreDefinition, StoreDriver } from './store.js';
 import { unreachableStore } from './unreachable.js';
 
 export interface CreateStoreOptions {
@@ -104,12 +104,14 @@ export async function createStore<O>(
     type: definition.type,
     async migrate() {
       const driver = await instance();
+      let result: MigrateResult;
       try {
-        await driver.migrate?.();
+        result = driver.migrate ? ((await driver.migrate()) ?? { outcome: 'done' }) : { outcome: 'none' };
       } catch (error) {
         throw unreachableStore(error, label) ?? error;
       }
       connected = undefined;
+      return result;
     },
     async insert(events, insertContext) {
       if (!Array.isArray(events)) throw new InvalidArgumentError('insert expects an array of events');

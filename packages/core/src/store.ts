@@ -146,6 +146,18 @@ export interface ActivityReport {
   buckets: ActivityBucket[];
 }
 
+/** What `migrate()` did. */
+export interface MigrateResult {
+  /**
+   * `created`: there was no outbox table; `updated`: there was one, missing something the store
+   * needs; `unchanged`: it was already as needed; `done`: the store did not say; `none`: the
+   * store has no schema (the memory store).
+   */
+  outcome: 'created' | 'updated' | 'unchanged' | 'done' | 'none';
+  /** The table (or tables) it concerns, when the store has one. */
+  table?: string | undefined;
+}
+
 export interface StoreHealth {
   ok: boolean;
   error?: string | undefined;
@@ -161,8 +173,11 @@ export interface StoreDriver {
   /** Check the schema is there and usable (`StoreNotReadyError` names `dispatch migrate` if not). */
   connect?(): Promise<void>;
 
-  /** Create or update the outbox schema. Idempotent. */
-  migrate?(): Promise<void>;
+  /**
+   * Create or update the outbox schema. Idempotent. Says what it found when it can (a store that
+   * returns nothing is reported as `outcome: 'done'`).
+   */
+  migrate?(): Promise<MigrateResult | undefined | void>;
 
   /**
    * Write events in the caller's transaction, so an event exists if and only if the caller's
@@ -290,7 +305,7 @@ export function isStoreDefinition(value: unknown): value is StoreDefinition {
 export interface OutboxStore extends Omit<StoreDriver, 'connect' | 'migrate' | 'subscribe'> {
   readonly type: string;
   /** Create or update the schema; a no-op for stores without one. */
-  migrate(): Promise<void>;
+  migrate(): Promise<MigrateResult>;
   /** Wake-ups from the store; resolves to a no-op unsubscribe when the store has no channel. */
   subscribe(listener: () => void): Promise<() => Promise<void>>;
 }

@@ -48,6 +48,8 @@ export interface SqlDialect {
   cleanupSql(t: string, where: string): string;
   /** Steps after the DDL (MariaDB/MySQL: add indexes an older table lacks, fill the lock table). */
   migrate?(table: SqlTable): Promise<void>;
+  /** The names of the table's indexes, so `migrate` can tell whether it changed anything. */
+  indexNamesSql(names: TableNames): { sql: string; params: unknown[] };
   /** Checks after the column check in `connect` (MariaDB/MySQL: the lock table is filled). */
   verify?(table: SqlTable, trx: unknown): Promise<void>;
   /** A faster write of `published` outcomes; undefined when it cannot be used. */

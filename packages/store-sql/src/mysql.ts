@@ -154,13 +154,18 @@ WHERE seq IN (${seqs.sql})`,
 
   cleanupSql: (t, where) => `DELETE FROM ${t} WHERE ${where} LIMIT ?`,
 
+  indexNamesSql(names) {
+    const qualified = names.table.includes('.');
+    return {
+      sql: `SELECT DISTINCT index_name AS name FROM information_schema.statistics WHERE table_schema = ${qualified ? '?' : 'DATABASE()'} AND table_name = ?`,
+      params: qualified ? names.table.split('.') : [names.base],
+    };
+  },
+
   async migrate(table) {
     // CREATE TABLE IF NOT EXISTS leaves an older table as it was: add the indexes it lacks.
-    const qualified = table.names.table.includes('.');
-    const rows = await table.query(
-      `SELECT DISTINCT index_name AS name FROM information_schema.statistics WHERE table_schema = ${qualified ? '?' : 'DATABASE()'} AND table_name = ?`,
-      qualified ? table.names.table.split('.') : [table.names.base],
-    );
+    const { sql, params } = mysql.indexNamesSql(table.names);
+    const rows = await table.query(sql, params);
     const present = new Set(rows.map((row) => String(row.name ?? row.NAME ?? row.INDEX_NAME)));
     for (const index of mysqlIndexes(table.names)) {
       if (!present.has(index.name))

@@ -66,6 +66,14 @@ export const postgresql: SqlDialect = {
     `((CASE WHEN jsonb_array_length(history::jsonb) >= ${MAX_ATTEMPT_HISTORY} THEN history::jsonb - 0 ELSE history::jsonb END) || jsonb_build_array(jsonb_build_object('at', ${now}, 'error', (${error})::text)))::text`,
   versionSql: "SELECT current_setting('server_version') AS n",
 
+  indexNamesSql(names: TableNames) {
+    const qualified = names.table.includes('.');
+    return {
+      sql: `SELECT indexname AS name FROM pg_indexes WHERE schemaname = ${qualified ? '?' : 'current_schema()'} AND tablename = ?`,
+      params: qualified ? [names.table.slice(0, names.table.indexOf('.')), names.base] : [names.base],
+    };
+  },
+
   createTableSql(names: TableNames): string[] {
     const t = quote(names.table);
     const idx = (suffix: string) => quote(`${names.base}_${suffix}`);

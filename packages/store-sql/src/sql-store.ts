@@ -10,6 +10,7 @@ import {
   type ListPage,
   type ListRequest,
   type Logger,
+  type MigrateResult,
   type NewEvent,
   type OutboxEvent,
   type OutcomeRecord,
@@ -24,6 +25,7 @@ import { INSERT_CHUNK } from './dialect.js';
 import { dialectFor } from './dialects.js';
 import type { SqlExecutor } from './executor.js';
 import { listEvents } from './list-sql.js';
+import { migrateSchema } from './migrate-sql.js';
 import { NotifyListener } from './notify-listener.js';
 import { ALL_COLUMNS, toEvent } from './row-mapping.js';
 import { SqlTable, type SqlTableSettings } from './sql-table.js';
@@ -105,10 +107,9 @@ export class SqlStoreDriver implements StoreDriver {
     }
   }
 
-  async migrate(): Promise<void> {
+  async migrate(): Promise<MigrateResult> {
     this.#verified = false;
-    for (const sql of this.#dialect.createTableSql(this.#table.names)) await this.#table.run(sql);
-    await this.#dialect.migrate?.(this.#table);
+    return migrateSchema(this.#table, this.#dialect, this.#executor, () => this.#verify(undefined));
   }
 
   async close(): Promise<void> {

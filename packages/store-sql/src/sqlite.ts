@@ -20,6 +20,13 @@ export const sqlite: SqlDialect = {
     `json_insert(CASE WHEN json_array_length(history) >= ${MAX_ATTEMPT_HISTORY} THEN json_remove(history, '$[0]') ELSE history END, '$[#]', json_object('at', ${now}, 'error', ${error}))`,
   versionSql: 'SELECT sqlite_version() AS n',
 
+  indexNamesSql(names) {
+    return {
+      sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?",
+      params: [names.base],
+    };
+  },
+
   createTableSql(names) {
     const t = quote(names.table);
     const columns = columnsSql('sqlite', {

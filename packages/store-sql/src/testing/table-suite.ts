@@ -38,6 +38,28 @@ export function tableSuite(context: SuiteContext): void {
       }
     });
 
+    it('migrate says whether it created the table, updated it or found it as needed', async () => {
+      const opened = await context.open('migrate');
+      const { store, sql, tableName } = opened;
+      try {
+        for (const statement of outboxSchemaSql({ dialect: context.dialect, tableName }).down)
+          await sql.run(statement);
+        expect(await store.migrate()).toEqual({ outcome: 'created', table: tableName });
+        expect(await store.migrate()).toEqual({ outcome: 'unchanged', table: tableName });
+        // An index lost (a hand-made change, or a table from an older version): migrate adds it.
+        const index = sql.quote(`${tableName}_cleanup_idx`);
+        await sql.run(
+          context.dialect === 'mysql'
+            ? `DROP INDEX ${index} ON ${sql.quote(tableName)}`
+            : `DROP INDEX ${index}`,
+        );
+        expect(await store.migrate()).toEqual({ outcome: 'updated', table: tableName });
+        expect(await store.migrate()).toEqual({ outcome: 'unchanged', table: tableName });
+      } finally {
+        await opened.close();
+      }
+    });
+
     it('says it once when the table is missing at the first use', async () => {
       const opened = await context.open('never');
       const { store } = opened;
