@@ -42,7 +42,7 @@ export async function loadConfigFile(
       throw new ConfigError([
         {
           path: '',
-          message: `no ${CONFIG_FILE_NAMES.join(' / ')} in ${cwd}; create one with defineConfig({...}) or pass --config`,
+          message: `no ${CONFIG_FILE_NAMES.join(' / ')} in ${cwd}; create one with defineConfig({...}) (dispatch init writes one) or pass --config`,
         },
       ]);
     }

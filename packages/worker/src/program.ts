@@ -10,6 +10,7 @@ import {
   eventsShowCommand,
 } from './commands/events-command.js';
 import { healthCommand } from './commands/health-command.js';
+import { initCommand } from './commands/init-command.js';
 import { migrateCommand } from './commands/migrate-command.js';
 import { statsCommand } from './commands/stats-command.js';
 import { workerCommand } from './commands/worker-command.js';
@@ -85,6 +86,26 @@ export function createProgram(io: CliIo, done: (code: number) => void): Command 
     )
     .action(async (options, command: Command) => {
       done(await workerCommand({ ...options, config: config(command) }, io));
+    });
+
+  program
+    .command('init')
+    .description('write a commented dispatch.config.ts for the store and backend packages this project has')
+    .option(
+      '--store <package>',
+      'the store, e.g. @dispatch/orm-prisma or prisma (default: the one installed)',
+    )
+    .option(
+      '--backend <package>',
+      'the backend, e.g. @dispatch/backend-nats or nats (default: the one installed)',
+    )
+    .option('--force', 'replace an existing dispatch.config.ts')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  dispatch init\n  dispatch init --store drizzle --backend redis-stream --force',
+    )
+    .action(async (options) => {
+      done(await initCommand(options, io));
     });
 
   program
