@@ -177,6 +177,7 @@ export interface StoreDriver {
    * Create or update the outbox schema. Idempotent. Says what it found when it can (a store that
    * returns nothing is reported as `outcome: 'done'`).
    */
+  // biome-ignore lint/suspicious/noConfusingVoidType: stores written before MigrateResult return Promise<void>.
   migrate?(): Promise<MigrateResult | undefined | void>;
 
   /**
