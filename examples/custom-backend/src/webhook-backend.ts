@@ -33,6 +33,20 @@ export function webhookBody(event: OutboxEvent): Record<string, string> {
   return fieldsToObject(wireFields(event));
 }
 
+/**
+ * fetch() rejects with "fetch failed" and keeps the reason (refused, unknown host, TLS) in `cause`:
+ * name both, or the log says nothing useful.
+ */
+function fetchFailure(error: unknown): string {
+  const message = (error as Error).message;
+  if ((error as Error).name === 'TimeoutError') return message;
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  if (!cause) return message;
+  const reason =
+    cause.code && !cause.message?.includes(cause.code) ? `${cause.code}: ${cause.message}` : cause.message;
+  return `${message} (${reason})`;
+}
+
 /** A webhook backend: one POST per event, with the event id as the Idempotency-Key header. */
 export default defineBackend({
   type: 'webhook',
@@ -42,6 +56,7 @@ export default defineBackend({
 
     const send = async (event: OutboxEvent): Promise<PublishOutcome> => {
       let response: Response;
+      let body: string;
       try {
         response = await fetch(config.url, {
           method: 'POST',
@@ -49,17 +64,19 @@ export default defineBackend({
           body: JSON.stringify(webhookBody(event)),
           signal: AbortSignal.timeout(config.timeout * 1000),
         });
-        await response.arrayBuffer();
+        body = await response.text();
       } catch (error) {
         // No answer at all (refused, reset, timed out): the endpoint is down, not the event at fault.
         return failed(
           event.id,
           'unavailable',
-          new BackendUnavailableError(`${target}: ${(error as Error).message}`),
+          new BackendUnavailableError(`${target}: ${fetchFailure(error)}`, { cause: error }),
         );
       }
       if (response.ok) return published(event.id);
-      const status = `${target} answered ${response.status}`;
+      // The endpoint's own words (a validation message, an error id) are what an operator needs.
+      const said = body.trim().replace(/\s+/g, ' ').slice(0, 200);
+      const status = `${target} answered ${response.status}${said ? `: ${said}` : ''}`;
       if (response.status === 408 || response.status === 429 || response.status >= 500) {
         return failed(event.id, 'retryable', new PublishFailedError(status));
       }
@@ -88,7 +105,7 @@ export default defineBackend({
           });
           return { ok: response.status < 500, details: { status: response.status } };
         } catch (error) {
-          return { ok: false, error: `${target}: ${(error as Error).message}` };
+          return { ok: false, error: `${target}: ${fetchFailure(error)}` };
         }
       },
       async close() {},

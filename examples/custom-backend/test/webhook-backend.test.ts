@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createBackend, createDispatch, loadConfigFile, silentLogger } from '@dispatch/core';
 import { makeOutboxEvent } from '@dispatch/core/testing';
@@ -32,9 +34,23 @@ describe('webhook backend', () => {
     server.respondWith(() => 200);
     expect(outcomes[0]).toMatchObject({ ok: false, failure: 'rejected' });
     expect(outcomes[1]).toMatchObject({ ok: false, failure: 'retryable' });
-    const unreachable = await backendFor('http://127.0.0.1:9/events');
-    expect((await unreachable.publish([down!]))[0]).toMatchObject({ ok: false, failure: 'unavailable' });
-    expect((await unreachable.health()).ok).toBe(false);
+    // Each says why: the status with the endpoint's words, or what kept the request from arriving.
+    const message = (outcome: unknown) => ((outcome as { error?: Error }).error as Error).message;
+    expect(message(outcomes[0])).toContain('/events answered 422: {"error":"test endpoint says 422"}');
+    // A port nothing listens on (taken, then let go); fetch refuses some ports outright (9 is "bad port").
+    const spare = createServer();
+    await new Promise<void>((resolve) => spare.listen(0, '127.0.0.1', resolve));
+    const { port } = spare.address() as AddressInfo;
+    await new Promise((resolve) => spare.close(resolve));
+    const unreachable = await backendFor(`http://127.0.0.1:${port}/events`);
+    const [refused] = await unreachable.publish([down!]);
+    expect(refused).toMatchObject({ ok: false, failure: 'unavailable' });
+    expect(message(refused)).toMatch(
+      new RegExp(`127\\.0\\.0\\.1:${port}/events: fetch failed \\(.*ECONNREFUSED`),
+    );
+    const health = await unreachable.health();
+    expect(health.ok).toBe(false);
+    expect(health.error).toMatch(/fetch failed \(.*ECONNREFUSED/);
     await Promise.all([backend.close(), unreachable.close()]);
   });
 

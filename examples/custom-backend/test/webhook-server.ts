@@ -17,7 +17,10 @@ export async function startWebhookServer() {
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, string>;
       const code = status(body);
       if (code < 300) received.push({ headers: request.headers, body });
-      response.writeHead(code).end();
+      // Errors carry a body, as real endpoints do: the backend must pass its words on.
+      response
+        .writeHead(code)
+        .end(code >= 400 ? JSON.stringify({ error: `test endpoint says ${code}` }) : undefined);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
