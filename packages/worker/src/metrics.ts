@@ -1,41 +1,77 @@
 import type { StoreStats } from '@dispatch/core';
 import { type Attributes, type Counter, type Histogram, type Meter, metrics } from '@opentelemetry/api';
+import { KEY_HELD, KEY_ON_OTHER_BACKEND } from './key-runs.js';
+import { processMetrics } from './metrics-process.js';
+import { type FamilySpec, type Labels, PrometheusRegistry } from './metrics-prometheus.js';
 
-type Labels = Record<string, string>;
+/** Bucket bounds of `dispatch_publish_duration_seconds`: 5 ms to 30 s. */
+export const PUBLISH_DURATION_BUCKETS: readonly number[] = [
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+];
 
-interface Series {
-  labels: Labels;
-  value: number;
-}
+/** Bucket bounds of `dispatch_batch_size`: one event up to `BATCH_SIZE`'s limit of 10,000. */
+export const BATCH_SIZE_BUCKETS: readonly number[] = [
+  1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000,
+];
 
-interface Summary {
-  labels: Labels;
-  sum: number;
-  count: number;
-}
+/** Why events were given back, as the `reason` label of `dispatch_events_released_total`. */
+export type ReleaseReason =
+  | 'shutdown'
+  | 'backend_unavailable'
+  | 'backend_not_configured'
+  | 'key_held'
+  | 'key_on_other_backend'
+  | 'other';
 
-const HELP: Record<string, [type: 'counter' | 'gauge' | 'summary', help: string]> = {
-  dispatch_events_published_total: ['counter', 'Events the backend accepted.'],
-  dispatch_events_retried_total: ['counter', 'Failed attempts scheduled for a retry.'],
-  dispatch_events_failed_total: ['counter', 'Events marked failed (rejected or out of retries).'],
-  dispatch_events_released_total: ['counter', 'Events given back without using an attempt.'],
-  dispatch_publish_duration_seconds: ['summary', 'Duration of one backend publish call.'],
-  dispatch_batch_size: ['summary', 'Events per claimed batch.'],
-  dispatch_backlog: ['gauge', 'Pending and retry events (from the last stats poll).'],
-  dispatch_oldest_pending_age_seconds: ['gauge', 'Age of the oldest due event (from the last stats poll).'],
-  dispatch_in_flight: ['gauge', 'Events under a live lease, any worker (from the last stats poll).'],
-  dispatch_backend_up: ['gauge', '1 while the backend takes writes, 0 while the worker has it paused.'],
+const FAMILIES: Record<string, FamilySpec> = {
+  dispatch_events_published_total: { type: 'counter', help: 'Events the backend accepted.' },
+  dispatch_events_retried_total: { type: 'counter', help: 'Failed attempts scheduled for a retry.' },
+  dispatch_events_failed_total: {
+    type: 'counter',
+    help: 'Events marked failed (rejected or out of retries).',
+  },
+  dispatch_events_released_total: {
+    type: 'counter',
+    help: 'Events given back without using an attempt.',
+  },
+  dispatch_publish_duration_seconds: {
+    type: 'histogram',
+    help: 'Duration of one backend publish call, in seconds.',
+    buckets: PUBLISH_DURATION_BUCKETS,
+  },
+  dispatch_batch_size: { type: 'histogram', help: 'Events per claimed batch.', buckets: BATCH_SIZE_BUCKETS },
+  dispatch_backlog: { type: 'gauge', help: 'Pending and retry events (from the last stats poll).' },
+  dispatch_oldest_pending_age_seconds: {
+    type: 'gauge',
+    help: 'Age of the oldest due event, in seconds (from the last stats poll).',
+  },
+  dispatch_in_flight: {
+    type: 'gauge',
+    help: 'Events under a live lease, any worker (from the last stats poll).',
+  },
+  dispatch_backend_up: {
+    type: 'gauge',
+    help: '1 while the backend takes writes, 0 while the worker has it paused.',
+  },
 };
+
+/** The free-text reason of a released outcome, as one of a few label values. */
+export function releaseReason(reason: string): ReleaseReason {
+  if (reason === 'shutdown') return 'shutdown';
+  if (reason === 'backend unavailable') return 'backend_unavailable';
+  if (reason === KEY_HELD) return 'key_held';
+  if (reason === KEY_ON_OTHER_BACKEND) return 'key_on_other_backend';
+  if (/^backend ".*" is not configured in this worker$/.test(reason)) return 'backend_not_configured';
+  return 'other';
+}
 
 /**
  * The worker's metrics, twice: through `@opentelemetry/api` (a no-op until the application
- * registers an SDK) and as counters of its own for `dispatch worker --metrics-port`, which needs
- * no SDK. Labels carry backend names and event types only, never event data.
+ * registers an SDK) and as a registry of its own for `dispatch worker --metrics-port`, which needs
+ * no SDK. Labels carry backend names, event types and fixed reasons only, never event data.
  */
 export class WorkerMetrics {
-  readonly #counters = new Map<string, Map<string, Series>>();
-  readonly #summaries = new Map<string, Map<string, Summary>>();
-  readonly #gauges = new Map<string, Map<string, Series>>();
+  readonly #registry = new PrometheusRegistry(FAMILIES);
   readonly #otel: {
     published: Counter;
     retried: Counter;
@@ -49,53 +85,61 @@ export class WorkerMetrics {
     this.#otel = {
       published: meter.createCounter('dispatch.events.published', {
         description: 'Events the backend accepted.',
+        unit: '{event}',
       }),
       retried: meter.createCounter('dispatch.events.retried', {
         description: 'Failed attempts scheduled for a retry.',
+        unit: '{event}',
       }),
-      failed: meter.createCounter('dispatch.events.failed', { description: 'Events marked failed.' }),
+      failed: meter.createCounter('dispatch.events.failed', {
+        description: 'Events marked failed (rejected or out of retries).',
+        unit: '{event}',
+      }),
       released: meter.createCounter('dispatch.events.released', {
         description: 'Events given back without using an attempt.',
+        unit: '{event}',
       }),
       duration: meter.createHistogram('dispatch.publish.duration', {
         description: 'Duration of one backend publish call.',
         unit: 's',
+        advice: { explicitBucketBoundaries: [...PUBLISH_DURATION_BUCKETS] },
       }),
-      batch: meter.createHistogram('dispatch.batch.size', { description: 'Events per claimed batch.' }),
+      batch: meter.createHistogram('dispatch.batch.size', {
+        description: 'Events per claimed batch.',
+        unit: '{event}',
+        advice: { explicitBucketBoundaries: [...BATCH_SIZE_BUCKETS] },
+      }),
     };
-    const backlog = meter.createObservableGauge('dispatch.backlog', {
-      description: 'Pending and retry events.',
-    });
-    const oldest = meter.createObservableGauge('dispatch.oldest_pending_age', {
-      description: 'Age of the oldest due event.',
-      unit: 's',
-    });
-    const up = meter.createObservableGauge('dispatch.backend.up', {
-      description: '1 while the backend takes writes.',
-    });
-    backlog.addCallback((result) =>
-      this.#observe('dispatch_backlog', (value, labels) => result.observe(value, labels)),
-    );
-    oldest.addCallback((result) =>
-      this.#observe('dispatch_oldest_pending_age_seconds', (value, labels) => result.observe(value, labels)),
-    );
-    up.addCallback((result) =>
-      this.#observe('dispatch_backend_up', (value, labels) => result.observe(value, labels)),
-    );
+    const gauges: [otel: string, prometheus: string, description: string, unit: string][] = [
+      ['dispatch.backlog', 'dispatch_backlog', 'Pending and retry events.', '{event}'],
+      [
+        'dispatch.oldest_pending_age',
+        'dispatch_oldest_pending_age_seconds',
+        'Age of the oldest due event.',
+        's',
+      ],
+      ['dispatch.in_flight', 'dispatch_in_flight', 'Events under a live lease, any worker.', '{event}'],
+      ['dispatch.backend.up', 'dispatch_backend_up', '1 while the backend takes writes.', '1'],
+    ];
+    for (const [name, family, description, unit] of gauges) {
+      meter
+        .createObservableGauge(name, { description, unit })
+        .addCallback((result) => this.#observe(family, (value, labels) => result.observe(value, labels)));
+    }
   }
 
   published(backend: string, eventType: string, count = 1): void {
-    this.#count('dispatch_events_published_total', { backend, event_type: eventType }, count);
+    this.#registry.add('dispatch_events_published_total', { backend, event_type: eventType }, count);
     this.#otel.published.add(count, { 'dispatch.backend': backend, 'dispatch.event_type': eventType });
   }
 
   retried(backend: string, eventType: string, count = 1): void {
-    this.#count('dispatch_events_retried_total', { backend, event_type: eventType }, count);
+    this.#registry.add('dispatch_events_retried_total', { backend, event_type: eventType }, count);
     this.#otel.retried.add(count, { 'dispatch.backend': backend, 'dispatch.event_type': eventType });
   }
 
   failed(backend: string, eventType: string, reason: 'rejected' | 'exhausted', count = 1): void {
-    this.#count('dispatch_events_failed_total', { backend, event_type: eventType, reason }, count);
+    this.#registry.add('dispatch_events_failed_total', { backend, event_type: eventType, reason }, count);
     this.#otel.failed.add(count, {
       'dispatch.backend': backend,
       'dispatch.event_type': eventType,
@@ -103,114 +147,48 @@ export class WorkerMetrics {
     });
   }
 
+  /** `reason` is the outcome's text; the label is its `ReleaseReason`. */
   released(backend: string, reason: string, count = 1): void {
-    this.#count('dispatch_events_released_total', { backend, reason }, count);
-    this.#otel.released.add(count, { 'dispatch.backend': backend, 'dispatch.reason': reason });
+    const label = releaseReason(reason);
+    this.#registry.add('dispatch_events_released_total', { backend, reason: label }, count);
+    this.#otel.released.add(count, { 'dispatch.backend': backend, 'dispatch.reason': label });
   }
 
   publishDuration(backend: string, seconds: number): void {
-    this.#summary('dispatch_publish_duration_seconds', { backend }, seconds);
+    this.#registry.observe('dispatch_publish_duration_seconds', { backend }, seconds);
     this.#otel.duration.record(seconds, { 'dispatch.backend': backend });
   }
 
   batchSize(size: number): void {
-    this.#summary('dispatch_batch_size', {}, size);
+    this.#registry.observe('dispatch_batch_size', {}, size);
     this.#otel.batch.record(size);
   }
 
   backendUp(backend: string, up: boolean): void {
-    this.#gauge('dispatch_backend_up', { backend }, up ? 1 : 0);
+    this.#registry.set('dispatch_backend_up', { backend }, up ? 1 : 0);
   }
 
   storeStats(stats: StoreStats): void {
-    this.#gauge('dispatch_backlog', {}, stats.counts.pending + stats.counts.retry);
-    this.#gauge('dispatch_oldest_pending_age_seconds', {}, (stats.oldestPendingAgeMs ?? 0) / 1000);
-    this.#gauge('dispatch_in_flight', {}, stats.inFlight);
+    this.#registry.set('dispatch_backlog', {}, stats.counts.pending + stats.counts.retry);
+    this.#registry.set('dispatch_oldest_pending_age_seconds', {}, (stats.oldestPendingAgeMs ?? 0) / 1000);
+    this.#registry.set('dispatch_in_flight', {}, stats.inFlight);
   }
 
-  /** A counter's current value (for tests and `/healthz`). */
+  /** A counter's or gauge's current value, or a histogram's count (for tests and `/healthz`). */
   value(name: string, labels: Labels = {}): number {
-    const family = this.#counters.get(name) ?? this.#gauges.get(name);
-    if (family) return family.get(key(labels))?.value ?? 0;
-    return this.#summaries.get(name)?.get(key(labels))?.count ?? 0;
+    return this.#registry.value(name, labels);
   }
 
-  /** Everything, in the Prometheus text exposition format (version 0.0.4). */
+  /** Everything, process metrics included, in the Prometheus text exposition format (version 0.0.4). */
   prometheus(): string {
-    const lines: string[] = [];
-    for (const [name, [type, help]] of Object.entries(HELP)) {
-      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-      if (type === 'summary') {
-        for (const summary of this.#summaries.get(name)?.values() ?? []) {
-          lines.push(`${name}_sum${format(summary.labels)} ${summary.sum}`);
-          lines.push(`${name}_count${format(summary.labels)} ${summary.count}`);
-        }
-        continue;
-      }
-      const family = type === 'counter' ? this.#counters.get(name) : this.#gauges.get(name);
-      for (const series of family?.values() ?? [])
-        lines.push(`${name}${format(series.labels)} ${series.value}`);
-    }
-    return `${lines.join('\n')}\n`;
-  }
-
-  #count(name: string, labels: Labels, by: number): void {
-    const series = seriesOf(this.#counters, name, labels);
-    series.value += by;
-  }
-
-  #gauge(name: string, labels: Labels, value: number): void {
-    seriesOf(this.#gauges, name, labels).value = value;
-  }
-
-  #summary(name: string, labels: Labels, value: number): void {
-    let family = this.#summaries.get(name);
-    if (!family) {
-      family = new Map();
-      this.#summaries.set(name, family);
-    }
-    const k = key(labels);
-    let summary = family.get(k);
-    if (!summary) {
-      summary = { labels, sum: 0, count: 0 };
-      family.set(k, summary);
-    }
-    summary.sum += value;
-    summary.count += 1;
+    return this.#registry.render(processMetrics());
   }
 
   #observe(name: string, observe: (value: number, labels: Attributes) => void): void {
-    for (const series of this.#gauges.get(name)?.values() ?? []) {
+    for (const series of this.#registry.series(name)) {
       const attributes: Attributes = {};
       for (const [label, value] of Object.entries(series.labels)) attributes[`dispatch.${label}`] = value;
       observe(series.value, attributes);
     }
   }
-}
-
-function seriesOf(families: Map<string, Map<string, Series>>, name: string, labels: Labels): Series {
-  let family = families.get(name);
-  if (!family) {
-    family = new Map();
-    families.set(name, family);
-  }
-  const k = key(labels);
-  let series = family.get(k);
-  if (!series) {
-    series = { labels, value: 0 };
-    family.set(k, series);
-  }
-  return series;
-}
-
-function key(labels: Labels): string {
-  return JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
-}
-
-function format(labels: Labels): string {
-  const entries = Object.entries(labels);
-  if (entries.length === 0) return '';
-  const escapeValue = (value: string) =>
-    value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-  return `{${entries.map(([name, value]) => `${name}="${escapeValue(value)}"`).join(',')}}`;
 }

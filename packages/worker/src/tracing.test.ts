@@ -19,6 +19,13 @@ describe('linkOf', () => {
     });
   });
 
+  it("carries the event's tracestate on the link", () => {
+    const event = makeOutboxEvent({
+      extensions: { traceparent: TRACEPARENT, tracestate: 'rojo=00f067aa0ba902b7' },
+    });
+    expect(linkOf(event)?.context.traceState?.get('rojo')).toBe('00f067aa0ba902b7');
+  });
+
   it('ignores missing, malformed and all-zero trace contexts', () => {
     for (const traceparent of [undefined, 'garbage', `00-${'0'.repeat(32)}-b7ad6b7169203331-01`, 42]) {
       const extensions = traceparent === undefined ? {} : { traceparent };
@@ -45,7 +52,8 @@ describe('withPublishSpan', () => {
       },
     } as unknown as Tracer;
     const events = [makeOutboxEvent({ extensions: { traceparent: TRACEPARENT } }), makeOutboxEvent()];
-    expect(await withPublishSpan(tracer, 'default', events, async () => 'done')).toBe('done');
+    const outcomes = events.map((event) => ({ id: event.id, ok: true as const }));
+    expect(await withPublishSpan(tracer, 'default', events, async () => outcomes)).toBe(outcomes);
     expect(started).toHaveLength(1);
     expect(started[0]?.name).toBe('publish default');
     expect(started[0]?.options.links).toHaveLength(1);
