@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { machine, markdownTable } from './lib/report.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const SUITES = ['redis-stream', 'orm-mikro', 'worker', 'backlog'];
+const SUITES = ['redis-stream', 'stores', 'worker', 'backlog'];
 const wanted = process.argv.slice(2).filter((arg) => arg !== '--');
 const suites = wanted.length > 0 ? SUITES.filter((suite) => wanted.includes(suite)) : SUITES;
 
