@@ -1,9 +1,6 @@
-import { execFile } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { generatePrismaClient } from '@dispatch/test-services/prisma-generate';
 import { outboxPrismaSchema } from '../src/index.js';
 
 /** The providers the tests generate a Prisma Client for. */
@@ -51,40 +48,20 @@ ${shipped}
 ${outboxPrismaSchema({ provider, tableName: tables.outbox, modelName: 'RunOutbox' })}`;
 }
 
-/**
- * Run `prisma generate` for the three providers into `test/generated/<provider>/client` (not
- * committed). The CLI checks for its schema-engine binary before generating, which it cannot
- * download without network; generating needs only its WebAssembly parts, so any executable does.
- */
+/** Run `prisma generate` for the three providers into `test/generated/<provider>/client` (not committed). */
 export async function generateClients(): Promise<ModelTables> {
   const stamp = `${process.pid}_${Date.now().toString(36)}`;
   const tables: ModelTables = { orders: `opx_orders_${stamp}`, outbox: `opx_model_${stamp}` };
-  const stubFolder = mkdtempSync(join(tmpdir(), 'dispatch-orm-prisma-engine-'));
-  const stub = join(stubFolder, 'schema-engine');
-  writeFileSync(stub, '#!/bin/sh\nexit 1\n');
-  chmodSync(stub, 0o755);
-  const cli = createRequire(join(PACKAGE, 'package.json')).resolve('prisma/build/index.js');
-  try {
-    await Promise.all(
-      PROVIDERS.map(async (provider) => {
-        const folder = join(GENERATED, provider);
-        rmSync(folder, { recursive: true, force: true });
-        mkdirSync(folder, { recursive: true });
-        const schema = join(folder, 'schema.prisma');
-        writeFileSync(schema, schemaFor(provider, tables));
-        await promisify(execFile)(process.execPath, [cli, 'generate', '--schema', schema], {
-          env: {
-            ...process.env,
-            PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? stub,
-            CHECKPOINT_DISABLE: '1',
-            PRISMA_HIDE_UPDATE_MESSAGE: '1',
-          },
-        });
-      }),
-    );
-  } finally {
-    rmSync(stubFolder, { recursive: true, force: true });
-  }
+  await Promise.all(
+    PROVIDERS.map(async (provider) => {
+      const folder = join(GENERATED, provider);
+      rmSync(folder, { recursive: true, force: true });
+      mkdirSync(folder, { recursive: true });
+      const schema = join(folder, 'schema.prisma');
+      writeFileSync(schema, schemaFor(provider, tables));
+      await generatePrismaClient({ schema, packageDir: PACKAGE });
+    }),
+  );
   writeFileSync(join(GENERATED, 'tables.json'), JSON.stringify(tables));
   return tables;
 }

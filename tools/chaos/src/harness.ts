@@ -122,7 +122,10 @@ export async function runChaos(options: ChaosOptions, signal: AbortSignal): Prom
 
     // ---- schema --------------------------------------------------------------------------------
     // The outbox table by the chosen store's own migrate; the harness's tables by plain SQL.
-    const setupStore = await storeKit.open({ pgUrl, names, poolSize: 2 });
+    if (storeKit.cleanup)
+      teardown.add(`${options.store} generated files`, () => storeKit.cleanup?.({ runDir }));
+    await storeKit.prepare?.({ runDir, names });
+    const setupStore = await storeKit.open({ pgUrl, names, poolSize: 2, runDir });
     try {
       const dispatch = await createDispatch({
         OUTBOX_PUBLISHERS: { default: { BACKEND: redisStreamBackend, OPTIONS: {} } },
@@ -166,6 +169,7 @@ export async function runChaos(options: ChaosOptions, signal: AbortSignal): Prom
         redisClient: options.redisClient,
         backend,
         store: storeKit,
+        runDir,
       }),
     );
 

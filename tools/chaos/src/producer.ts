@@ -48,7 +48,7 @@ async function openStore() {
   const deadline = Date.now() + 60_000;
   for (;;) {
     try {
-      return await kit.open({ pgUrl: spec!.pgUrl, names: spec!.names, poolSize: 2 });
+      return await kit.open({ pgUrl: spec!.pgUrl, names: spec!.names, poolSize: 2, runDir: process.cwd() });
     } catch (error) {
       if (Date.now() > deadline) throw error;
       process.stderr.write(

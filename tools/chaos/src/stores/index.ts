@@ -9,6 +9,7 @@ export const STORES = {
   drizzle: async () => (await import('./drizzle.js')).drizzleKit,
   kysely: async () => (await import('./kysely.js')).kyselyKit,
   typeorm: async () => (await import('./typeorm.js')).typeormKit,
+  prisma: async () => (await import('./prisma.js')).prismaKit,
 } satisfies Record<string, () => Promise<StoreKit>>;
 
 export type StoreName = keyof typeof STORES;

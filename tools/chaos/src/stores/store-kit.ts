@@ -37,12 +37,19 @@ export interface OpenStore {
 
 /** One ORM in the harness: in-process (setup, producers) and in the workers' generated config. */
 export interface StoreKit {
-  open(input: { pgUrl: string; names: RunNames; poolSize: number }): Promise<OpenStore>;
+  /** Once per run, before anything opens the store: e.g. generate an ORM client into `runDir`. */
+  prepare?(input: { runDir: string; names: RunNames }): Promise<void>;
+  /** After the run, whatever its outcome: remove what `prepare` made outside the run folder. */
+  cleanup?(input: { runDir: string }): void;
+  open(input: { pgUrl: string; names: RunNames; poolSize: number; runDir: string }): Promise<OpenStore>;
   /**
    * The `dispatch.config.mjs` part: `imports` (lines with absolute specifiers), and `setup`, the body
    * of an async function that ends in `return { STORE, OPTIONS }` for `OUTBOX_STORE`.
    */
-  workerConfig(input: { pgUrl: string; names: RunNames }): { imports: string[]; setup: string };
+  workerConfig(input: { pgUrl: string; names: RunNames; runDir: string }): {
+    imports: string[];
+    setup: string;
+  };
 }
 
 export class RollbackOnPurpose extends Error {}
