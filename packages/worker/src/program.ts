@@ -14,6 +14,7 @@ import { initCommand } from './commands/init-command.js';
 import { migrateCommand } from './commands/migrate-command.js';
 import { statsCommand } from './commands/stats-command.js';
 import { workerCommand } from './commands/worker-command.js';
+import { paintFor } from './format.js';
 import { VERSION } from './version.js';
 
 const wholeNumber =
@@ -256,12 +257,13 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
       io.stderr.write(`${error.message}\n`);
       return 1;
     }
+    const label = paintFor(io.stderr)('bad', 'error:');
     if (error instanceof CliFailure) {
-      io.stderr.write(`error: ${error.message}\n`);
+      io.stderr.write(`${label} ${error.message}\n`);
       return error.exitCode;
     }
     const message = error instanceof Error ? error.message : String(error);
-    io.stderr.write(`error: ${isDispatchError(error) ? `${message} (${error.code})` : message}\n`);
+    io.stderr.write(`${label} ${isDispatchError(error) ? `${message} (${error.code})` : message}\n`);
     return 1;
   }
 }

@@ -7,7 +7,7 @@ import {
 } from '@dispatch/core';
 import { withDispatch } from '../cli-context.js';
 import { CliFailure, type CliIo } from '../cli-io.js';
-import { table, toJson, truncate } from '../format.js';
+import { paintFor, statusTone, table, toJson, truncate } from '../format.js';
 
 export interface EventFilterFlags {
   status?: string | undefined;
@@ -108,7 +108,12 @@ export async function eventsListCommand(
       ),
     ]);
     io.stdout.write(
-      table(['ID', 'STATUS', 'TYPE', 'SOURCE', 'BACKEND', 'ATTEMPTS', 'CREATED', 'LAST ERROR'], rows),
+      table(
+        ['ID', 'STATUS', 'TYPE', 'SOURCE', 'BACKEND', 'ATTEMPTS', 'CREATED', 'LAST ERROR'],
+        rows,
+        (cell, column) => (column === 1 ? statusTone(cell) : column === 7 && cell !== '' ? 'dim' : undefined),
+        paintFor(io.stdout),
+      ),
     );
     if (page.next)
       io.stdout.write(`(more: the next page is --after ${page.next}, or narrow with --since/--status)\n`);

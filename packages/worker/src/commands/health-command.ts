@@ -1,6 +1,6 @@
 import { withDispatch } from '../cli-context.js';
 import type { CliIo } from '../cli-io.js';
-import { table, toJson } from '../format.js';
+import { paintFor, table, toJson } from '../format.js';
 
 /** `dispatch health [--json]`: check the store and every backend; exit 1 when any is down. */
 export async function healthCommand(
@@ -30,7 +30,11 @@ export async function healthCommand(
           backend.error ?? '',
         ]),
       ];
-      io.stdout.write(table(['CHECK', 'TYPE', 'STATUS', 'LATENCY', 'ERROR'], rows));
+      const tone = (cell: string, column: number) =>
+        column === 2 ? (cell === 'ok' ? 'good' : 'bad') : column === 4 && cell !== '' ? 'bad' : undefined;
+      io.stdout.write(
+        table(['CHECK', 'TYPE', 'STATUS', 'LATENCY', 'ERROR'], rows, tone, paintFor(io.stdout)),
+      );
     }
     return ok ? 0 : 1;
   });
