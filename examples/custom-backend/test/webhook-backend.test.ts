@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -78,5 +79,26 @@ describe('webhook backend', () => {
       ]),
     );
     expect(error.message).toContain('did you mean "timeout"');
+  });
+
+  it('runs under the dispatch command of this example: dispatch health checks the endpoint', async () => {
+    const root = join(import.meta.dirname, '..');
+    const bin = join(root, 'node_modules', '.bin', 'dispatch');
+    const health = (url: string) =>
+      new Promise<{ code: number | null; out: string }>((resolve) => {
+        execFile(
+          bin,
+          ['health'],
+          { cwd: root, env: { ...process.env, WEBHOOK_URL: url } },
+          (error, stdout, stderr) =>
+            resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
+        );
+      });
+    const up = await health(server.url);
+    expect(up.code, up.out).toBe(0);
+    expect(up.out).toMatch(/backend default\s+webhook\s+ok/);
+    const down = await health('http://127.0.0.1:1/events');
+    expect(down.code).toBe(1);
+    expect(down.out).toMatch(/backend default\s+webhook\s+DOWN/);
   });
 });
