@@ -67,6 +67,24 @@ describe.each(CLIENTS)('connecting (%s)', (client) => {
     }
   });
 
+  it('reports a wrong password the same whether it came in the URL or the password option', async () => {
+    const wrong = `${SECRET}-wrong`;
+    const errors: string[] = [];
+    for (const options of [
+      { url: `redis://:${wrong}@127.0.0.1:${secured.port}/0` },
+      { host: '127.0.0.1', port: secured.port, password: wrong },
+    ]) {
+      const backend = await openBackend({ client, ...options });
+      try {
+        errors.push((await backend.health()).error ?? '');
+      } finally {
+        await backend.close();
+      }
+    }
+    expect(errors[0]).toMatch(/WRONGPASS/);
+    expect(errors[1]).toBe(errors[0]);
+  });
+
   it('never puts the password in an error message or health report', async () => {
     const wrong = `${SECRET}-wrong`;
     const cases = [
