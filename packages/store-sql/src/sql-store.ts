@@ -99,6 +99,12 @@ export class SqlStoreDriver implements StoreDriver {
     const table = this.#table;
     const [row] = await table.query(this.#dialect.versionSql, [], trx);
     checkVersion(this.#dialect.name, String(row?.n ?? ''));
+    await this.#verifyTable(trx);
+  }
+
+  /** The table as the store needs it (columns, and the dialect's own checks); not the version. */
+  async #verifyTable(trx: unknown): Promise<void> {
+    const table = this.#table;
     try {
       await table.query(`SELECT ${ALL_COLUMNS.join(', ')} FROM ${table.t} WHERE 1 = 0`, [], trx);
       await this.#dialect.verify?.(table, trx);
@@ -109,7 +115,8 @@ export class SqlStoreDriver implements StoreDriver {
 
   async migrate(): Promise<MigrateResult> {
     this.#verified = false;
-    return migrateSchema(this.#table, this.#dialect, this.#executor, () => this.#verify(undefined));
+    // The table check only: the version is refused where claiming starts, as it always was.
+    return migrateSchema(this.#table, this.#dialect, this.#executor, () => this.#verifyTable(undefined));
   }
 
   async close(): Promise<void> {
