@@ -82,7 +82,7 @@ describe.each(ORMS)('ORM=%s', (orm) => {
 
   beforeAll(async () => {
     expect(await dispatchMigrate(settings)).toMatch(
-      /^(created|updated) the outbox table ".*outbox_events" \(store: /,
+      /(created|updated) the outbox table ".*outbox_events" \(store: /,
     );
     await createOrdersTable(settings);
     data = await openData(settings);
