@@ -3,7 +3,7 @@
 // table and writes it to bench/results/latest.json and latest.md.
 //
 //   pnpm build && pnpm bench                 # everything
-//   pnpm bench -- redis-stream worker        # only these suites
+//   pnpm bench -- redis-stream worker        # only these suites (brokers: NATS and RabbitMQ)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { machine, markdownTable } from './lib/report.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const SUITES = ['redis-stream', 'stores', 'worker', 'backlog'];
+const SUITES = ['redis-stream', 'stores', 'worker', 'brokers', 'backlog'];
 const wanted = process.argv.slice(2).filter((arg) => arg !== '--');
 const suites = wanted.length > 0 ? SUITES.filter((suite) => wanted.includes(suite)) : SUITES;
 
