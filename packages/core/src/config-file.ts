@@ -47,7 +47,10 @@ export async function loadConfigFile(
       ]);
     }
   }
-  const jiti = createJiti(path, { interopDefault: true, moduleCache: false });
+  // No default-export interop: with it, libraries the config imports (Prisma's runtime) saw Node's
+  // built-in modules without their members and failed while formatting their own errors. The
+  // config's default export is read below either way.
+  const jiti = createJiti(path, { interopDefault: false, moduleCache: false });
   let module: Record<string, unknown>;
   try {
     module = (await jiti.import(path)) as Record<string, unknown>;
