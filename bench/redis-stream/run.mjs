@@ -6,7 +6,6 @@
 //
 // Flags: --events 100000 --batch 100,1000 --rounds 3 (the median of the rounds is kept).
 import { execFile, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -14,6 +13,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { median, outboxEvent } from '../lib/events.mjs';
 import { record } from '../lib/report.mjs';
 import { sparePort } from '../lib/throwaway-redis.mjs';
 
@@ -43,37 +43,6 @@ function run(command, args) {
   });
 }
 
-function makeEvent(n) {
-  const now = new Date();
-  return {
-    id: randomUUID(),
-    specVersion: '1.0',
-    eventType: 'order.created',
-    source: 'bench',
-    subject: `order/${n}`,
-    dataContentType: 'application/json',
-    dataSchema: null,
-    data: { orderId: n, customer: 'c-1234', total: 99.95, items: [{ sku: 'A-1', qty: 2 }] },
-    key: null,
-    extensions: {},
-    fields: { tenant: 'acme' },
-    backend: 'default',
-    maxRetries: 3,
-    createdAt: now,
-    status: 'processing',
-    attempts: 1,
-    availableAt: now,
-    publishedAt: null,
-    updatedAt: now,
-    lastError: null,
-    history: [],
-    lockedUntil: now,
-    sequence: n,
-  };
-}
-
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
 async function main() {
   const port = await sparePort();
   const dir = mkdtempSync(join(tmpdir(), 'dispatch-bench-'));
@@ -96,7 +65,7 @@ async function main() {
       }
     }
     const version = (await admin.info('server')).match(/redis_version:(\S+)/)?.[1];
-    const events = Array.from({ length: EVENTS }, (_, n) => makeEvent(n));
+    const events = Array.from({ length: EVENTS }, (_, n) => outboxEvent(n));
     const sample = toStreamEntry(events[0]);
     const entryBytes = sample.reduce((sum, part) => sum + Buffer.byteLength(part), 0);
     console.log(
