@@ -5,17 +5,24 @@ import { setTimeout as sleep } from 'node:timers/promises';
 const NOW = '(floor(extract(epoch from statement_timestamp()) * 1000))::bigint';
 export const DRAIN_EVENT_TYPE = 'bench.event';
 
-/** Write `count` events through the store's own insert, 1,000 per call, as bench/worker fills its table. */
-export async function fillOutbox(dispatch, count) {
+/**
+ * Write `count` events through the store's own insert, 1,000 per call; `keyOf(n)` is the ordering
+ * key of the n-th (null: none). Returns each event's id and key, in write order.
+ */
+export async function fillOutbox(dispatch, count, keyOf = () => null) {
+  const written = [];
   for (let start = 0; start < count; start += 1000) {
     const inputs = Array.from({ length: Math.min(1000, count - start) }, (_, i) => ({
       eventType: DRAIN_EVENT_TYPE,
       source: 'bench',
       subject: `order/${start + i}`,
+      key: keyOf(start + i),
       data: { orderId: start + i, customer: 'c-1234', total: 99.95, items: [{ sku: 'A-1', qty: 2 }] },
     }));
-    await dispatch.publisher.publishEvents(inputs);
+    const events = await dispatch.publisher.publishEvents(inputs);
+    written.push(...events.map((event, i) => ({ id: event.id, key: inputs[i].key })));
   }
+  return written;
 }
 
 /** Every row back to a due `pending` and the table vacuumed: the same start for every drain. */

@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { workerDrain as drainWith, fillOutbox, publishedCount, resetOutbox } from '../lib/drain.mjs';
+import { median } from '../lib/events.mjs';
 import { record } from '../lib/report.mjs';
 import { startRedis } from '../lib/throwaway-redis.mjs';
 import { writeWorkerConfig } from '../lib/worker-config.mjs';
@@ -108,11 +110,7 @@ function workerConfigFile(dir, redisPort) {
 
 /** Every row back to a due `pending`, the stream emptied, the table vacuumed: the same start for each contender. */
 async function reset(pool, redis, table = TABLE) {
-  await pool.query(
-    `UPDATE "${table}" SET status = 'pending', attempts = 0, lease_owner = NULL, locked_until = NULL,
-       published_at = NULL, last_error = NULL, available_at = ${NOW} - 1000, updated_at = ${NOW}`,
-  );
-  await pool.query(`VACUUM ANALYZE "${table}"`);
+  await resetOutbox(pool, table);
   await redis.client.del(STREAM);
 }
 
@@ -120,31 +118,6 @@ async function reset(pool, redis, table = TABLE) {
 async function clear(pool) {
   await pool.query(`DELETE FROM "${TABLE}"`);
   await pool.query(`VACUUM ANALYZE "${TABLE}"`);
-}
-
-async function publishedCount(pool, table = TABLE) {
-  const { rows } = await pool.query(`SELECT count(*)::int AS n FROM "${table}" WHERE status = 'published'`);
-  return rows[0].n;
-}
-
-/**
- * Write `count` events through the store's own insert, 1,000 per call; `keyOf(n)` is the ordering
- * key of the n-th (null: none). Returns each event's id and key, in write order.
- */
-async function fill(dispatch, count, keyOf = () => null) {
-  const written = [];
-  for (let start = 0; start < count; start += 1000) {
-    const inputs = Array.from({ length: Math.min(1000, count - start) }, (_, i) => ({
-      eventType: 'bench.event',
-      source: 'bench',
-      subject: `order/${start + i}`,
-      key: keyOf(start + i),
-      data: { orderId: start + i, customer: 'c-1234', total: 99.95, items: [{ sku: 'A-1', qty: 2 }] },
-    }));
-    const events = await dispatch.publisher.publishEvents(inputs);
-    written.push(...events.map((event, i) => ({ id: event.id, key: inputs[i].key })));
-  }
-  return written;
 }
 
 /**
@@ -276,7 +249,7 @@ async function timeDrain(pool, work) {
   const started = performance.now();
   await work();
   const seconds = (performance.now() - started) / 1000;
-  const published = await publishedCount(pool);
+  const published = await publishedCount(pool, TABLE);
   if (published !== EVENTS) throw new Error(`drain left ${EVENTS - published} events unpublished`);
   return EVENTS / seconds;
 }
@@ -292,29 +265,8 @@ async function workerDrain(
   { idempotent = false, events = EVENTS, table = TABLE, timeoutSeconds = Number.POSITIVE_INFINITY } = {},
 ) {
   const dispatch = await openDispatch(orm, redis.port, { batchSize, idempotent }, table);
-  const worker = new Worker(dispatch, { cleanup: false, statsInterval: 0 });
-  // Connect outside the timing, as a long-running worker would be.
-  await dispatch.store.stats();
-  await dispatch.backends.get('default').health();
-  const started = performance.now();
-  const deadline = started + timeoutSeconds * 1000;
-  const running = worker.run();
-  const published = () =>
-    worker.metrics.value('dispatch_events_published_total', {
-      backend: 'default',
-      event_type: 'bench.event',
-    });
-  while (published() < events && performance.now() < deadline) await sleep(5);
-  const seconds = (performance.now() - started) / 1000;
-  const count = Math.min(events, published());
-  await worker.stop();
-  await running;
-  await dispatch.close();
-  return { rate: count / seconds, seconds, published: count, finished: count >= events };
+  return drainWith(Worker, dispatch, { events, timeoutSeconds });
 }
-
-const median = (values, by = (value) => value) =>
-  [...values].sort((a, b) => by(a) - by(b))[Math.floor(values.length / 2)];
 
 function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -475,7 +427,7 @@ async function filledTable(orm, redis, suffix, count, keyOf) {
   const setup = await openDispatch(orm, redis.port, {}, table);
   await setup.store.migrate();
   const started = performance.now();
-  const written = await fill(setup, count, keyOf);
+  const written = await fillOutbox(setup, count, keyOf);
   await setup.close();
   console.log(
     `filled ${count} events in ${((performance.now() - started) / 1000).toFixed(1)} s (table ${table})`,
@@ -597,7 +549,7 @@ async function main() {
       return;
     }
     const fillStarted = performance.now();
-    await fill(setup, EVENTS);
+    await fillOutbox(setup, EVENTS);
     await setup.close();
     console.log(
       `filled ${EVENTS} events in ${((performance.now() - fillStarted) / 1000).toFixed(1)} s (table ${TABLE})`,
