@@ -67,7 +67,7 @@ async function fill(table, stream, redisPort) {
   settings.OUTBOX_PUBLISHERS.default.BACKEND = redisStreamBackend;
   const dispatch = await createDispatch({
     ...settings,
-    OUTBOX_STORE: { BACKEND: mikroOrmStore, OPTIONS: { orm, tableName: table } },
+    OUTBOX_STORE: { STORE: mikroOrmStore, OPTIONS: { orm, tableName: table } },
   });
   await dispatch.store.migrate();
   const started = performance.now();

@@ -22,7 +22,7 @@ import { redisStreamBackend } from ${url('@dispatch/backend-redis-stream')};
 const orm = await MikroORM.init({ driver: PostgreSqlDriver, ...${JSON.stringify(pg)}, entities: [], discovery: { warnWhenNoEntities: false } });
 const config = ${JSON.stringify(settings, null, 2)};
 for (const publisher of Object.values(config.OUTBOX_PUBLISHERS)) publisher.BACKEND = redisStreamBackend;
-config.OUTBOX_STORE = { BACKEND: mikroOrmStore, OPTIONS: { orm, tableName: ${JSON.stringify(table)} } };
+config.OUTBOX_STORE = { STORE: mikroOrmStore, OPTIONS: { orm, tableName: ${JSON.stringify(table)} } };
 export default config;
 `,
   );

@@ -31,7 +31,7 @@ export async function open({ connection, orders }) {
     core: await pkg.import('@dispatch/core'),
     uuid: await pkg.importVia('@dispatch/core', 'uuid'),
     pg,
-    backend: drizzleStore,
+    store: drizzleStore,
     options: { db },
     transaction: (write) => db.transaction(work(write)),
     outboxTransaction: (write) => withOutboxTransaction(db, work(write)),

@@ -25,7 +25,7 @@ export async function open({ connection, orders }) {
     core: await pkg.import('@dispatch/core'),
     uuid: await pkg.importVia('@dispatch/core', 'uuid'),
     pg,
-    backend: kyselyStore,
+    store: kyselyStore,
     options: { db, pgPool: pool },
     transaction: (write) => db.transaction().execute(work(write)),
     outboxTransaction: (write) => withOutboxTransaction(db, work(write)),

@@ -38,7 +38,7 @@ export async function open({ connection, orders }) {
     core: await pkg.import('@dispatch/core'),
     uuid: await pkg.importVia('@dispatch/core', 'uuid'),
     pg: (await pkg.importVia('@mikro-orm/postgresql', 'pg')).default,
-    backend: mikroOrmStore,
+    store: mikroOrmStore,
     options: { orm },
     transaction,
     // MikroORM sees commits itself: publish in the same em.transactional.

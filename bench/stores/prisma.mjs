@@ -101,7 +101,7 @@ export async function open({ connection, orders }) {
     core: await pkg.import('@dispatch/core'),
     uuid: await pkg.importVia('@dispatch/core', 'uuid'),
     pg,
-    backend: prismaStore,
+    store: prismaStore,
     options: { prisma, pgPool: pool },
     transaction: (write) => prisma.$transaction(work(write)),
     outboxTransaction: (write) => withOutboxTransaction(prisma, work(write)),

@@ -81,7 +81,7 @@ const dispatchWith = (options) =>
   createDispatch(
     defineConfig({
       OUTBOX_PUBLISHERS: { default: { BACKEND: acceptAll } },
-      OUTBOX_STORE: { BACKEND: orm.backend, OPTIONS: { ...orm.options, tableName: TABLE, ...options } },
+      OUTBOX_STORE: { STORE: orm.store, OPTIONS: { ...orm.options, tableName: TABLE, ...options } },
       LOGGING: { LEVEL: 'silent' },
     }),
   );
@@ -90,7 +90,7 @@ const store = dispatch.store;
 const client = new orm.pg.Client(CONNECTION);
 await client.connect();
 const handStore = await createStore(
-  orm.backend,
+  orm.store,
   { ...orm.options, tableName: HAND },
   { logger: silentLogger },
 );

@@ -37,7 +37,7 @@ export async function open({ connection, orders }) {
     core: await pkg.import('@dispatch/core'),
     uuid: await pkg.importVia('@dispatch/core', 'uuid'),
     pg: (await pkg.import('pg')).default,
-    backend: typeormStore,
+    store: typeormStore,
     options: { dataSource },
     transaction,
     outboxTransaction: transaction,

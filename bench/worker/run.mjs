@@ -94,7 +94,7 @@ async function openDispatch(orm, redisPort, worker = {}, table = TABLE) {
   settings.OUTBOX_PUBLISHERS.default.BACKEND = redisStreamBackend;
   return createDispatch({
     ...settings,
-    OUTBOX_STORE: { BACKEND: mikroOrmStore, OPTIONS: { orm, tableName: table } },
+    OUTBOX_STORE: { STORE: mikroOrmStore, OPTIONS: { orm, tableName: table } },
   });
 }
 
