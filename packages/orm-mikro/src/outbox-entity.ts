@@ -1,33 +1,7 @@
+import type { OutboxEventRecord } from '@dispatch/store-sql';
 import { BigIntType, EntitySchema } from '@mikro-orm/core';
 
-/** One outbox row as MikroORM sees it. Times are epoch milliseconds on the database clock. */
-export interface OutboxEventRecord {
-  seq: number;
-  id: string;
-  specVersion: string;
-  eventType: string;
-  source: string;
-  subject: string | null;
-  dataContentType: string;
-  dataSchema: string | null;
-  /** JSON text. */
-  data: string | null;
-  orderingKey: string | null;
-  extensions: string;
-  fields: string;
-  backend: string;
-  maxRetries: number;
-  createdAt: number;
-  status: string;
-  attempts: number;
-  availableAt: number;
-  publishedAt: number | null;
-  updatedAt: number;
-  lastError: string | null;
-  history: string;
-  lockedUntil: number | null;
-  leaseOwner: string | null;
-}
+export type { OutboxEventRecord };
 
 export interface OutboxEntityOptions {
   /** @default 'outbox_events' */

@@ -1,34 +1,7 @@
-import { DEFAULT_TABLE_NAME } from '@dispatch/store-sql';
+import { DEFAULT_TABLE_NAME, type OutboxEventRecord } from '@dispatch/store-sql';
 import { EntitySchema, type ValueTransformer } from 'typeorm';
 
-/** One outbox row as TypeORM reads it. Times are epoch milliseconds on the database clock. */
-export interface OutboxEventRecord {
-  seq: number;
-  id: string;
-  specVersion: string;
-  eventType: string;
-  source: string;
-  subject: string | null;
-  dataContentType: string;
-  dataSchema: string | null;
-  /** JSON text. */
-  data: string | null;
-  orderingKey: string | null;
-  extensions: string;
-  fields: string;
-  backend: string;
-  maxRetries: number;
-  createdAt: number;
-  status: string;
-  attempts: number;
-  availableAt: number;
-  publishedAt: number | null;
-  updatedAt: number;
-  lastError: string | null;
-  history: string;
-  lockedUntil: number | null;
-  leaseOwner: string | null;
-}
+export type { OutboxEventRecord };
 
 export interface OutboxEntityOptions {
   /** The store's `tableName`; a qualified one names the PostgreSQL schema or the MariaDB/MySQL database. @default 'outbox_events' */

@@ -19,7 +19,7 @@ export { type OutboxSchemaSqlOptions, outboxSchemaSql } from './outbox-schema.js
 export { listenWithPgClient, type PgListenClient } from './pg-listen.js';
 export { PgPoolAccess, type PgPoolAccessLabels, type PgPoolLike } from './pg-pool-access.js';
 export { ALL_COLUMNS, INSERT_COLUMNS } from './row-mapping.js';
-export { DEFAULT_TABLE_NAME, type TableNames, tableNames } from './schema.js';
+export { DEFAULT_TABLE_NAME, type OutboxEventRecord, type TableNames, tableNames } from './schema.js';
 export { SqlStoreDriver, type SqlStoreSettings } from './sql-store.js';
 export { numberedPlaceholders, questionPlaceholders } from './sql-text.js';
 export { SLOW_CLAIM_MS, StatisticsKeeper } from './statistics-keeper.js';

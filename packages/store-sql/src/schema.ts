@@ -73,3 +73,35 @@ export function partialIndexesSql(t: string, idx: (suffix: string) => string): s
     `CREATE INDEX IF NOT EXISTS ${idx('cleanup_idx')} ON ${t} (status, updated_at) WHERE status IN ${FINAL}`,
   ];
 }
+
+/**
+ * One outbox row as an ORM entity over the table reads it (camelCase properties of the snake_case
+ * columns). Times are epoch milliseconds on the database clock; JSON columns are text.
+ */
+export interface OutboxEventRecord {
+  seq: number;
+  id: string;
+  specVersion: string;
+  eventType: string;
+  source: string;
+  subject: string | null;
+  dataContentType: string;
+  dataSchema: string | null;
+  /** JSON text. */
+  data: string | null;
+  orderingKey: string | null;
+  extensions: string;
+  fields: string;
+  backend: string;
+  maxRetries: number;
+  createdAt: number;
+  status: string;
+  attempts: number;
+  availableAt: number;
+  publishedAt: number | null;
+  updatedAt: number;
+  lastError: string | null;
+  history: string;
+  lockedUntil: number | null;
+  leaseOwner: string | null;
+}
