@@ -89,11 +89,7 @@ const dispatch = await dispatchWith({});
 const store = dispatch.store;
 const client = new orm.pg.Client(CONNECTION);
 await client.connect();
-const handStore = await createStore(
-  orm.store,
-  { ...orm.options, tableName: HAND },
-  { logger: silentLogger },
-);
+const handStore = await createStore(orm.store, { ...orm.options, tableName: HAND }, { logger: silentLogger });
 
 /** An empty outbox table holding `count` due events, written by the store itself. */
 async function seed(target, table, count) {
