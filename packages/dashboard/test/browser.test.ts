@@ -86,6 +86,11 @@ beforeAll(async () => {
     const stream = await streamEventIds(names.stream);
     return ids.keyA.every((id) => stream.includes(id));
   });
+  // The stream entry is written before the store records the event published: wait for the
+  // record too (3 key A + 4 other + 1 comment event are due now), or the page can show 0.
+  await waitFor('the store to record the due events published', async () => {
+    return (await dispatch.store.stats()).counts.published >= 8;
+  });
   browser = await openBrowser({ httpCredentials: USER });
   page = await browser.context.newPage();
 }, 120_000);
