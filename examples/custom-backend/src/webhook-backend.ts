@@ -54,7 +54,7 @@ export default defineBackend({
   create(config) {
     const target = redactUrl(config.url);
 
-    const send = async (event: OutboxEvent): Promise<PublishOutcome> => {
+    const send = async (event: OutboxEvent, batch: AbortSignal): Promise<PublishOutcome> => {
       let response: Response;
       let body: string;
       try {
@@ -62,7 +62,9 @@ export default defineBackend({
           method: 'POST',
           headers: { 'content-type': 'application/json', 'idempotency-key': event.id, ...config.headers },
           body: JSON.stringify(webhookBody(event)),
-          signal: AbortSignal.timeout(config.timeout * 1000),
+          // Per request its own timeout; the batch's signal aborts what is left when core gives
+          // up on the batch at PUBLISH_TIMEOUT, so no request outlives it.
+          signal: AbortSignal.any([AbortSignal.timeout(config.timeout * 1000), batch]),
         });
         body = await response.text();
       } catch (error) {
@@ -85,23 +87,23 @@ export default defineBackend({
     };
 
     return {
-      async publish(events) {
+      async publish(events, call) {
         const outcomes: PublishOutcome[] = new Array(events.length);
         let next = 0;
         const lane = async () => {
           while (next < events.length) {
             const index = next++;
-            outcomes[index] = await send(events[index] as OutboxEvent);
+            outcomes[index] = await send(events[index] as OutboxEvent, call.signal);
           }
         };
         await Promise.all(Array.from({ length: Math.min(config.concurrency, events.length) }, lane));
         return outcomes;
       },
-      async health() {
+      async health(call) {
         try {
           const response = await fetch(config.url, {
             method: 'HEAD',
-            signal: AbortSignal.timeout(config.timeout * 1000),
+            signal: AbortSignal.any([AbortSignal.timeout(config.timeout * 1000), call.signal]),
           });
           return { ok: response.status < 500, details: { status: response.status } };
         } catch (error) {

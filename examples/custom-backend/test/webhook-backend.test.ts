@@ -55,6 +55,31 @@ describe('webhook backend', () => {
     await Promise.all([backend.close(), unreachable.close()]);
   });
 
+  it('drops the requests of a batch that core gave up on at PUBLISH_TIMEOUT', async () => {
+    // An endpoint that takes the request and never answers.
+    const closed: Promise<void>[] = [];
+    const silent = createServer((request) => {
+      closed.push(new Promise((resolve) => request.socket.once('close', () => resolve())));
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    // The option's own timeout (2 s) is longer than the publisher's deadline (0.2 s).
+    const backend = await createBackend(
+      webhookBackend,
+      { url: `http://127.0.0.1:${port}/events`, timeout: 2 },
+      { name: 'hooks', logger: silentLogger, timeoutMs: 200 },
+    );
+    const started = Date.now();
+    const [outcome] = await backend.publish([makeOutboxEvent()]);
+    expect(outcome).toMatchObject({ ok: false, failure: 'unavailable' });
+    // The connection is closed by the abort at the deadline, not left open for the 2 s timeout.
+    await Promise.all(closed);
+    expect(closed).toHaveLength(1);
+    expect(Date.now() - started).toBeLessThan(1500);
+    await backend.close();
+    await new Promise((resolve) => silent.close(resolve));
+  });
+
   it('is loaded by a path in BACKEND, relative to the config file', async () => {
     const loaded = await loadConfigFile({ cwd: join(import.meta.dirname, '..') });
     const dispatch = await createDispatch(loaded.config as never, { source: loaded.path });

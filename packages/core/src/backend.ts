@@ -1,6 +1,7 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { OutboxEvent } from './event.js';
 import type { Logger } from './logger.js';
+import type { CallContext } from './timeout.js';
 
 /**
  * Why an event was not published, which decides what the worker does next:
@@ -45,11 +46,16 @@ export interface BackendDriver {
   /**
    * Publish a batch, in order, and report one outcome per event. Must not report an event as
    * published unless the backend acknowledged that event's write. Throwing fails the whole batch
-   * with the kind given by `classify`.
+   * with the kind given by `classify`. `call.signal` aborts at the publisher's `PUBLISH_TIMEOUT`,
+   * when core gives up on the batch (its events are then retried): pass it to I/O that can be
+   * cancelled, such as `fetch`.
    */
-  publish(events: readonly OutboxEvent[]): Promise<PublishOutcome[]>;
-  /** A cheap round trip proving the backend can take writes. May throw; core reports it as not ok. */
-  health(): Promise<BackendHealth>;
+  publish(events: readonly OutboxEvent[], call: CallContext): Promise<PublishOutcome[]>;
+  /**
+   * A cheap round trip proving the backend can take writes. May throw; core reports it as not ok.
+   * `call.signal` aborts at `PUBLISH_TIMEOUT`.
+   */
+  health(call: CallContext): Promise<BackendHealth>;
   /** Release connections. Called once. */
   close(): Promise<void>;
   /** Map an error thrown by `connect`, `publish` or `health` to a failure kind. @default 'retryable' */

@@ -27,6 +27,12 @@ export interface StoreConfigWithStore {
   BACKEND?: never;
   /** Options for the store, validated by its schema. @default {} */
   OPTIONS?: Record<string, unknown> | undefined;
+  /**
+   * Longest one store call (claim, record, renew, cleanup, stats, health...; not the insert in your
+   * transaction, not migrate) may take before it fails with a `TimeoutError`, in seconds; 0: no limit.
+   * @default 30
+   */
+  TIMEOUT?: number | undefined;
 }
 
 export interface StoreConfigWithBackend {
@@ -38,6 +44,12 @@ export interface StoreConfigWithBackend {
   STORE?: never;
   /** Options for the store, validated by its schema. @default {} */
   OPTIONS?: Record<string, unknown> | undefined;
+  /**
+   * Longest one store call (claim, record, renew, cleanup, stats, health...; not the insert in your
+   * transaction, not migrate) may take before it fails with a `TimeoutError`, in seconds; 0: no limit.
+   * @default 30
+   */
+  TIMEOUT?: number | undefined;
 }
 
 /** The key of `OUTBOX_STORE` that names the store: `STORE`, or its deprecated alias `BACKEND`. */
@@ -124,7 +136,7 @@ type Complete<T> = { [K in keyof T]-?: Exclude<T[K], undefined> };
 /** The configuration with every default filled in. */
 export interface ResolvedConfig {
   OUTBOX_PUBLISHERS: Record<string, Complete<PublisherConfig>>;
-  OUTBOX_STORE: { STORE: string | StoreDefinition; OPTIONS: Record<string, unknown> };
+  OUTBOX_STORE: { STORE: string | StoreDefinition; OPTIONS: Record<string, unknown>; TIMEOUT: number };
   OUTBOX_WORKER: Complete<WorkerSettings>;
   OUTBOX_RETENTION: Complete<RetentionSettings>;
   OUTBOX_PUBLISHING: Complete<Omit<PublishingSettings, 'MAX_RETRIES'>> & { MAX_RETRIES: number };
@@ -161,6 +173,9 @@ export const RETENTION_DEFAULTS: Complete<RetentionSettings> = {
 export const PUBLISHING_DEFAULTS = { MAX_PAYLOAD_BYTES: 1_048_576 } as const;
 
 export const DEFAULT_PUBLISH_TIMEOUT = 30;
+
+/** `OUTBOX_STORE.TIMEOUT` when not given, in seconds. */
+export const DEFAULT_STORE_TIMEOUT = 30;
 
 const positiveInt = (what: string, max = 1_000_000) =>
   z
@@ -249,8 +264,12 @@ export const configSchema = z.strictObject({
         // Deprecated alias of STORE, still accepted (createDispatch warns).
         BACKEND: specifierOr('store').optional(),
         OPTIONS: optionsObject.optional(),
+        TIMEOUT: seconds('store call timeout').optional(),
       },
-      { error: "expected { STORE, OPTIONS } for the outbox store, e.g. { STORE: '@dispatch/orm-mikro' }" },
+      {
+        error:
+          "expected { STORE, OPTIONS, TIMEOUT } for the outbox store, e.g. { STORE: '@dispatch/orm-mikro' }",
+      },
     )
     // Run even when another key of the entry is wrong, so a missing or doubled store is reported too.
     .refine((store) => store.STORE !== undefined || store.BACKEND !== undefined, {
@@ -389,6 +408,7 @@ export function resolveConfig(input: unknown, source?: string): ResolvedConfig {
       // The schema made sure exactly one of the two is given.
       STORE: (config.OUTBOX_STORE.STORE ?? config.OUTBOX_STORE.BACKEND) as string | StoreDefinition,
       OPTIONS: config.OUTBOX_STORE.OPTIONS ?? {},
+      TIMEOUT: config.OUTBOX_STORE.TIMEOUT ?? DEFAULT_STORE_TIMEOUT,
     },
     OUTBOX_WORKER: worker,
     OUTBOX_RETENTION: { ...RETENTION_DEFAULTS, ...stripUndefined(config.OUTBOX_RETENTION) },

@@ -4,6 +4,7 @@ import { isBackendDefinition } from './backend.js';
 import type { CloudEvent } from './cloud-event.js';
 import {
   DEFAULT_PUBLISH_TIMEOUT,
+  DEFAULT_STORE_TIMEOUT,
   type DispatchConfig,
   loadableEntries,
   type ResolvedConfig,
@@ -206,6 +207,8 @@ interface Entry {
 interface StoreEntry {
   STORE: unknown;
   OPTIONS: unknown;
+  /** Seconds; the default when absent. */
+  TIMEOUT?: number;
   /** The key the configuration named the store with, for error paths. */
   key: StoreKey;
 }
@@ -257,6 +260,7 @@ async function loadEntries(
         store = await createStore(definition, storeEntry.OPTIONS, {
           logger: childLogger(logger, 'store'),
           configDir,
+          timeoutMs: (storeEntry.TIMEOUT ?? DEFAULT_STORE_TIMEOUT) * 1000,
         });
       }
     } catch (error) {

@@ -16,6 +16,7 @@ export {
 export { type CloudEvent, cloudEventJson, toCloudEvent } from './cloud-event.js';
 export {
   DEFAULT_PUBLISH_TIMEOUT,
+  DEFAULT_STORE_TIMEOUT,
   type DispatchConfig,
   defineConfig,
   type HookSettings,
@@ -121,7 +122,7 @@ export {
   type StoreHealth,
   type StoreStats,
 } from './store.js';
-export { withTimeout } from './timeout.js';
+export { type CallContext, withDeadline, withTimeout } from './timeout.js';
 export {
   fieldsToObject,
   formatTimestamp,

@@ -12,7 +12,7 @@ import { dispatchFailureKind, errorForFailure } from './failure-kinds.js';
 import type { Logger } from './logger.js';
 import { redactText } from './redact.js';
 import { validateWith } from './schema-issues.js';
-import { withTimeout } from './timeout.js';
+import { withDeadline, withTimeout } from './timeout.js';
 
 export interface CreateBackendOptions {
   /** Publisher name in `OUTBOX_PUBLISHERS`. */
@@ -161,8 +161,8 @@ export async function createBackend<O>(
     }
     let results: PublishOutcome[];
     try {
-      results = await withTimeout(
-        instance.publish(events),
+      results = await withDeadline(
+        (call) => instance.publish(events, call),
         timeoutMs,
         `${label} publish of ${events.length} events`,
       );
@@ -201,7 +201,11 @@ export async function createBackend<O>(
       const started = performance.now();
       try {
         const instance = await ready();
-        const result = await withTimeout(instance.health(), timeoutMs, `${label} health check`);
+        const result = await withDeadline(
+          (call) => instance.health(call),
+          timeoutMs,
+          `${label} health check`,
+        );
         return {
           ...result,
           error: result.error && redactText(result.error),

@@ -1,13 +1,20 @@
+import { DEFAULT_STORE_TIMEOUT } from './config.js';
 import { ClosedError, ConfigError, InvalidArgumentError } from './errors.js';
 import type { Logger } from './logger.js';
 import { redactText } from './redact.js';
 import { validateWith } from './schema-issues.js';
 import type { ClaimRequest, MigrateResult, OutboxStore, StoreDefinition, StoreDriver } from './store.js';
+import { type CallContext, withDeadline } from './timeout.js';
 import { unreachableStore } from './unreachable.js';
 
 export interface CreateStoreOptions {
   logger: Logger;
   configDir?: string | undefined;
+  /**
+   * Longest one store call (all but `insert` and `migrate`) may take, connecting included, in ms;
+   * 0: no limit. @default 30_000
+   */
+  timeoutMs?: number | undefined;
 }
 
 /** Most buckets one activity report may have (a day by the minute). */
@@ -40,8 +47,10 @@ function checkClaim(request: ClaimRequest): void {
 
 /**
  * Wrap a store definition: options validated up front, the driver created and connected once on
- * first use (again after a failed connect), arguments checked, no use after close, calls in flight
- * finished before the driver closes, and credentials masked in health answers.
+ * first use (again after a failed connect), arguments checked, a deadline on every call but
+ * `insert` and `migrate` (a database that stopped answering, e.g. behind a half-open connection,
+ * fails the call instead of hanging the worker), no use after close, calls in flight finished
+ * before the driver closes, and credentials masked in health answers.
  */
 export async function createStore<O>(
   definition: StoreDefinition<O>,
@@ -60,15 +69,31 @@ export async function createStore<O>(
   let connected: Promise<StoreDriver> | undefined;
   let closing: Promise<void> | undefined;
   let closed = false;
-  // Calls in flight: close() waits for them, so a record or claim is never cut off mid-write.
+  const timeoutMs = options.timeoutMs ?? DEFAULT_STORE_TIMEOUT * 1000;
+  // Calls in flight: close() waits for them (each for its deadline at most), so a record or claim
+  // is never cut off mid-write.
   const inFlight = new Set<Promise<unknown>>();
-  const track = <T>(work: () => Promise<T>): Promise<T> => {
-    if (closed) return Promise.reject(new ClosedError(label));
-    const running = work();
+  const inFlightCall = <T>(running: Promise<T>): Promise<T> => {
     inFlight.add(running);
     const done = () => inFlight.delete(running);
     running.then(done, done);
     return running;
+  };
+  /** Run `work` on the connected driver within the deadline; `caller` is the caller's own call, if any. */
+  const call = <T>(
+    what: string,
+    caller: CallContext | undefined,
+    work: (driver: StoreDriver, call: CallContext) => Promise<T>,
+  ): Promise<T> => {
+    if (closed) return Promise.reject(new ClosedError(label));
+    return inFlightCall(
+      withDeadline(
+        async (deadline) => work(await ready(), deadline),
+        timeoutMs,
+        `${label} ${what}`,
+        caller?.signal,
+      ),
+    );
   };
 
   // Creating the driver does no I/O; connecting checks the schema, which `migrate` must skip.
@@ -119,19 +144,20 @@ export async function createStore<O>(
         insertContext.onCommit();
         return;
       }
-      return track(async () => (await ready()).insert(events, insertContext));
+      if (closed) throw new ClosedError(label);
+      return inFlightCall((async () => (await ready()).insert(events, insertContext))());
     },
-    async claim(request) {
+    async claim(request, caller) {
       checkClaim(request);
-      return track(async () => (await ready()).claim(request));
+      return call('claim', caller, (driver, deadline) => driver.claim(request, deadline));
     },
-    async renew(owner, ids, leaseMs) {
+    async renew(owner, ids, leaseMs, caller) {
       requireIds('renew', ids);
       requireInteger('renew leaseMs', leaseMs, 1);
       if (ids.length === 0) return [];
-      return track(async () => (await ready()).renew(owner, ids, leaseMs));
+      return call('renew', caller, (driver, deadline) => driver.renew(owner, ids, leaseMs, deadline));
     },
-    async record(owner, outcomes) {
+    async record(owner, outcomes, caller) {
       if (!Array.isArray(outcomes)) throw new InvalidArgumentError('record expects an array of outcomes');
       if (outcomes.length === 0) return { applied: [], lost: [] };
       for (const outcome of outcomes) {
@@ -141,41 +167,41 @@ export async function createStore<O>(
           }
         }
       }
-      return track(async () => (await ready()).record(owner, outcomes));
+      return call('record', caller, (driver, deadline) => driver.record(owner, outcomes, deadline));
     },
-    async cleanup(request) {
+    async cleanup(request, caller) {
       requireInteger('cleanup limit', request.limit, 1);
       if (!Number.isFinite(request.olderThanMs) || request.olderThanMs < 0) {
         throw new InvalidArgumentError('cleanup olderThanMs must be a finite number >= 0');
       }
-      return track(async () => (await ready()).cleanup(request));
+      return call('cleanup', caller, (driver, deadline) => driver.cleanup(request, deadline));
     },
-    async list(request) {
+    async list(request, caller) {
       if (request.limit !== undefined) requireInteger('list limit', request.limit, 1);
       if (request.order !== undefined && request.order !== 'newest' && request.order !== 'oldest') {
         throw new InvalidArgumentError(
           `list order must be 'newest' or 'oldest', got ${JSON.stringify(request.order)}`,
         );
       }
-      return track(async () => (await ready()).list(request));
+      return call('list', caller, (driver, deadline) => driver.list(request, deadline));
     },
-    async get(id) {
-      return track(async () => (await ready()).get(id));
+    async get(id, caller) {
+      return call('get', caller, (driver, deadline) => driver.get(id, deadline));
     },
-    async requeue(ids) {
+    async requeue(ids, caller) {
       requireIds('requeue', ids);
       if (ids.length === 0) return 0;
-      return track(async () => (await ready()).requeue(ids));
+      return call('requeue', caller, (driver, deadline) => driver.requeue(ids, deadline));
     },
-    async fail(ids, reason) {
+    async fail(ids, reason, caller) {
       requireIds('fail', ids);
       if (ids.length === 0) return 0;
-      return track(async () => (await ready()).fail(ids, reason));
+      return call('fail', caller, (driver, deadline) => driver.fail(ids, reason, deadline));
     },
-    async stats() {
-      return track(async () => (await ready()).stats());
+    async stats(caller) {
+      return call('stats', caller, (driver, deadline) => driver.stats(deadline));
     },
-    async activity(request) {
+    async activity(request, caller) {
       requireInteger('activity bucketMs', request?.bucketMs, 1000);
       requireInteger('activity windowMs', request.windowMs, request.bucketMs);
       if (Math.ceil(request.windowMs / request.bucketMs) > MAX_ACTIVITY_BUCKETS) {
@@ -183,13 +209,13 @@ export async function createStore<O>(
           `activity asks for more than ${MAX_ACTIVITY_BUCKETS} buckets: widen bucketMs or shorten windowMs`,
         );
       }
-      return track(async () => (await ready()).activity(request));
+      return call('activity', caller, (driver, deadline) => driver.activity(request, deadline));
     },
-    async health() {
+    async health(caller) {
       if (closed) return { ok: false, error: `${label} is closed` };
       // Health answers end up in probes and logs: credentials are masked, as for backends.
       try {
-        const result = await (await ready()).health();
+        const result = await call('health check', caller, (driver, deadline) => driver.health(deadline));
         return result.error === undefined ? result : { ...result, error: redactText(result.error) };
       } catch (error) {
         return { ok: false, error: redactText((error as Error)?.message ?? String(error)) };

@@ -1,6 +1,7 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { EventStatus, NewEvent, OutboxEvent } from './event.js';
 import type { Logger } from './logger.js';
+import type { CallContext } from './timeout.js';
 
 /** What the publisher hands the store with each write. */
 export interface InsertContext {
@@ -165,8 +166,10 @@ export interface StoreHealth {
 }
 
 /**
- * What a store implements. Core's wrapper owns the lifecycle (connect once, no use after close);
- * the store owns its I/O and the rules below, each of which closes a race between workers, or
+ * What a store implements. Core's wrapper owns the lifecycle (connect once, no use after close)
+ * and the deadline of every call but `insert` and `migrate` (`OUTBOX_STORE.TIMEOUT`: at it, core
+ * rejects the call and aborts `call.signal`; a store that can cancel its query passes the signal
+ * on). The store owns its I/O and the rules below, each of which closes a race between workers, or
  * between a worker and a writer. The conformance suite in `@dispatch/core/testing` checks every one of them.
  */
 export interface StoreDriver {
@@ -211,10 +214,10 @@ export interface StoreDriver {
    *   a later one of the same key).
    * - Returns only once the claim is committed; no lock is held while the caller publishes.
    */
-  claim(request: ClaimRequest): Promise<OutboxEvent[]>;
+  claim(request: ClaimRequest, call?: CallContext): Promise<OutboxEvent[]>;
 
   /** Extend the lease of events `owner` still holds; returns those ids. The rest were lost. */
-  renew(owner: string, ids: readonly string[], leaseMs: number): Promise<string[]>;
+  renew(owner: string, ids: readonly string[], leaseMs: number, call?: CallContext): Promise<string[]>;
 
   /**
    * Write outcomes for events `owner` holds, in one round trip where the database allows.
@@ -229,37 +232,37 @@ export interface StoreDriver {
    * published, record the rest of that key's run in the batch as `released` (no attempt used)
    * instead of publishing it, so the key waits for the failed event's retry.
    */
-  record(owner: string, outcomes: readonly OutcomeRecord[]): Promise<RecordResult>;
+  record(owner: string, outcomes: readonly OutcomeRecord[], call?: CallContext): Promise<RecordResult>;
 
   /** Delete old final events in a bounded batch, never holding long locks. Returns the count. */
-  cleanup(request: CleanupRequest): Promise<number>;
+  cleanup(request: CleanupRequest, call?: CallContext): Promise<number>;
 
-  list(request: ListRequest): Promise<ListPage>;
+  list(request: ListRequest, call?: CallContext): Promise<ListPage>;
 
-  get(id: string): Promise<OutboxEvent | null>;
+  get(id: string, call?: CallContext): Promise<OutboxEvent | null>;
 
   /**
    * Put `failed` events back to `pending` with attempts 0 and due now. Only failed events: an
    * in-flight one is never touched (its lease recovers it), a published one is never re-sent.
    */
-  requeue(ids: readonly string[]): Promise<number>;
+  requeue(ids: readonly string[], call?: CallContext): Promise<number>;
 
   /**
    * Mark `pending`/`retry` events `failed` with `reason`. Never a `processing` event (a worker may be
    * publishing it at this moment) nor a `published` one.
    */
-  fail(ids: readonly string[], reason: string): Promise<number>;
+  fail(ids: readonly string[], reason: string, call?: CallContext): Promise<number>;
 
-  stats(): Promise<StoreStats>;
+  stats(call?: CallContext): Promise<StoreStats>;
 
   /**
    * Counts per time bucket for charts (see `ActivityBucket`), on the store's clock. Must stay cheap
    * on a big table: it may read the events that finished inside the window and the events not final
    * yet, never the whole published history.
    */
-  activity(request: ActivityRequest): Promise<ActivityReport>;
+  activity(request: ActivityRequest, call?: CallContext): Promise<ActivityReport>;
 
-  health(): Promise<StoreHealth>;
+  health(call?: CallContext): Promise<StoreHealth>;
 
   /**
    * Optional wake-up channel: `listener` is called soon after events commit (from any process),
@@ -302,7 +305,11 @@ export function isStoreDefinition(value: unknown): value is StoreDefinition {
   );
 }
 
-/** A store as the rest of Dispatch sees it: the driver's methods behind core's lifecycle guard. */
+/**
+ * A store as the rest of Dispatch sees it: the driver's methods behind core's lifecycle guard, each
+ * (but `insert`) rejected with a `TimeoutError` at `OUTBOX_STORE.TIMEOUT`. A `call` given to one of
+ * them cancels it too when its signal aborts (e.g. the HTTP request it serves went away).
+ */
 export interface OutboxStore extends Omit<StoreDriver, 'connect' | 'migrate' | 'subscribe'> {
   readonly type: string;
   /** Create or update the schema; a no-op for stores without one. */

@@ -1,7 +1,15 @@
-import { defineBackend, type Logger, type OutboxEvent, type PublishOutcome } from '../src/index.js';
+import {
+  type CallContext,
+  defineBackend,
+  type Logger,
+  type OutboxEvent,
+  type PublishOutcome,
+} from '../src/index.js';
 
 /** A backend recording what it was given; `behaviour` decides each call's result. */
-export function recordingBackend(behaviour?: (events: readonly OutboxEvent[]) => Promise<PublishOutcome[]>) {
+export function recordingBackend(
+  behaviour?: (events: readonly OutboxEvent[], call: CallContext) => Promise<PublishOutcome[]>,
+) {
   const state = { created: 0, connected: 0, closed: 0, batches: [] as OutboxEvent[][] };
   const definition = defineBackend({
     type: 'recording',
@@ -11,9 +19,11 @@ export function recordingBackend(behaviour?: (events: readonly OutboxEvent[]) =>
         connect: async () => {
           state.connected++;
         },
-        publish: async (events) => {
+        publish: async (events, call) => {
           state.batches.push([...events]);
-          return behaviour ? behaviour(events) : events.map((event) => ({ id: event.id, ok: true as const }));
+          return behaviour
+            ? behaviour(events, call)
+            : events.map((event) => ({ id: event.id, ok: true as const }));
         },
         health: async () => ({ ok: true }),
         close: async () => {

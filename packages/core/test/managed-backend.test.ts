@@ -49,11 +49,32 @@ describe('createBackend (core-owned lifecycle)', () => {
     expect(state.closed).toBe(1);
   });
 
-  it('turns a publish that runs past the time limit into unavailable outcomes', async () => {
-    const { definition } = recordingBackend(() => new Promise(() => {}));
+  it('turns a publish that runs past the time limit into unavailable outcomes, aborting its signal', async () => {
+    const signals: AbortSignal[] = [];
+    const { definition } = recordingBackend((_events, call) => {
+      signals.push(call.signal);
+      return new Promise(() => {});
+    });
     const backend = await createBackend(definition, {}, { ...opts, timeoutMs: 50 });
     const [outcome] = await backend.publish([makeOutboxEvent()]);
     expect(outcome).toMatchObject({ ok: false, failure: 'unavailable' });
+    expect(outcome?.ok === false && outcome.error.message).toMatch(
+      /publish of 1 events did not finish within 50 ms/,
+    );
+    expect(signals[0]?.aborted).toBe(true);
+    expect(signals[0]?.reason).toMatchObject({ code: 'DISPATCH_TIMEOUT' });
+  });
+
+  it('hands a publish that finishes in time a signal that was never aborted', async () => {
+    let seen: AbortSignal | undefined;
+    const { definition } = recordingBackend(async (events, call) => {
+      seen = call.signal;
+      return events.map((event) => ({ id: event.id, ok: true as const }));
+    });
+    const backend = await createBackend(definition, {}, { ...opts, timeoutMs: 5000 });
+    expect((await backend.publish([makeOutboxEvent()]))[0]).toMatchObject({ ok: true });
+    expect(seen?.aborted).toBe(false);
+    await backend.close();
   });
 
   it('maps a thrown error through the driver classify, and keeps passwords out of the message', async () => {

@@ -33,7 +33,7 @@ describe('OUTBOX_STORE.STORE and its deprecated alias BACKEND', () => {
       LOGGING: { LOGGER: logger },
     });
     expect(dispatch.store.type).toBe('memory');
-    expect(dispatch.config.OUTBOX_STORE).toEqual({ STORE: memoryStore, OPTIONS: { database } });
+    expect(dispatch.config.OUTBOX_STORE).toEqual({ STORE: memoryStore, OPTIONS: { database }, TIMEOUT: 30 });
     await dispatch.publisher.publishEvent({ eventType: 't', source: 's' });
     expect((await dispatch.store.list({ limit: 10 })).events).toHaveLength(1);
     expect(logger.lines.filter((line) => line.level === 'warn')).toEqual([]);
