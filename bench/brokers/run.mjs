@@ -3,7 +3,7 @@
 // PostgreSQL outbox backlog drained by one worker to each broker, next to the same drain to Redis
 // measured in the same run.
 //
-//   pnpm --filter @dispatch/backend-nats --filter @dispatch/backend-rabbitmq build && node bench/brokers/run.mjs
+//   pnpm --filter @dispatch/backend-nats --filter @dispatch/backend-rabbitmq --filter @dispatch/test-services build && node bench/brokers/run.mjs
 //
 // Flags: --backend nats,rabbitmq (default both) --events 20000 --batch 100,1000 --rounds 3
 // --drain-events 20000 --drain-batch 100 --only publish|drain. Needs NATS with JetStream on

@@ -2,20 +2,17 @@
 // append, on each client library, next to redis-benchmark's pipelined XADD of the same entries
 // measured in the same run against the same throwaway redis-server.
 //
-//   pnpm --filter @dispatch/backend-redis-stream build && node bench/redis-stream/run.mjs
+//   pnpm --filter @dispatch/backend-redis-stream --filter @dispatch/test-services build && node bench/redis-stream/run.mjs
 //
 // Flags: --events 100000 --batch 100,1000 --rounds 3 (the median of the rounds is kept).
-import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { RedisServer } from '@dispatch/test-services/redis-server';
 import { median, outboxEvent } from '../lib/events.mjs';
 import { record } from '../lib/report.mjs';
-import { sparePort } from '../lib/throwaway-redis.mjs';
 
 const packageDir = fileURLToPath(new URL('../../packages/backend-redis-stream/', import.meta.url));
 // Resolve everything from the package, where its dependencies (and dev clients) are installed.
@@ -44,26 +41,12 @@ function run(command, args) {
 }
 
 async function main() {
-  const port = await sparePort();
-  const dir = mkdtempSync(join(tmpdir(), 'dispatch-bench-'));
-  const server = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
-    {
-      stdio: 'ignore',
-    },
-  );
+  const server = await RedisServer.start({ dirPrefix: 'dispatch-bench-' });
+  const { port } = server;
   const admin = new Redis({ host: '127.0.0.1', port, lazyConnect: true, retryStrategy: () => 100 });
   admin.on('error', () => undefined);
   try {
-    for (let i = 0; i < 100; i++) {
-      try {
-        await admin.connect();
-        break;
-      } catch {
-        await sleep(50);
-      }
-    }
+    await admin.connect();
     const version = (await admin.info('server')).match(/redis_version:(\S+)/)?.[1];
     const events = Array.from({ length: EVENTS }, (_, n) => outboxEvent(n));
     const sample = toStreamEntry(events[0]);
@@ -211,8 +194,7 @@ async function main() {
     );
   } finally {
     admin.disconnect();
-    server.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
+    await server.destroy();
   }
 }
 

@@ -1,12 +1,14 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Backend, BackendHealth, PublishOutcome } from '@dispatch/core';
 import { recordingLogger } from '@dispatch/core/testing';
+import { NatsServer } from '@dispatch/test-services/nats-server';
+import { sparePort } from '@dispatch/test-services/spare-port';
+import { writeCertificates } from '@dispatch/test-services/tls-ca';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NatsOptionsInput } from '../src/index.js';
-import { kinds, makeEvents, NatsServer, openBackend, sparePort } from './helpers.js';
+import { kinds, makeEvents, openBackend } from './helpers.js';
 
 const PASSWORD = 'TopSecret9-pw';
 const WRONG = 'WrongSecret8-pw';
@@ -50,9 +52,9 @@ describe('user and password', () => {
   let server: NatsServer;
 
   beforeAll(async () => {
-    server = await NatsServer.start(['--user', 'alice', '--pass', PASSWORD], {
-      user: 'alice',
-      pass: PASSWORD,
+    server = await NatsServer.start({
+      args: ['--user', 'alice', '--pass', PASSWORD],
+      probe: { user: 'alice', pass: PASSWORD },
     });
   });
 
@@ -89,7 +91,7 @@ describe('token', () => {
   let server: NatsServer;
 
   beforeAll(async () => {
-    server = await NatsServer.start(['--auth', TOKEN], { token: TOKEN });
+    server = await NatsServer.start({ args: ['--auth', TOKEN], probe: { token: TOKEN } });
   });
 
   afterAll(async () => {
@@ -105,81 +107,27 @@ describe('token', () => {
   });
 });
 
-/** A throwaway CA, a server certificate for 127.0.0.1 / localhost, and a client certificate. */
-function makeCertificates(dir: string): void {
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-  const subj = (cn: string) => ['-subj', `/CN=${cn}`];
-  openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '1',
-    ...subj('dispatch-test-ca'),
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.crt',
-  );
-  for (const [name, ext] of [
-    ['server', 'subjectAltName=DNS:localhost,IP:127.0.0.1'],
-    ['client', 'extendedKeyUsage=clientAuth'],
-  ] as const) {
-    openssl(
-      'req',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      ...subj(`dispatch-test-${name}`),
-      '-keyout',
-      `${name}.key`,
-      '-out',
-      `${name}.csr`,
-    );
-    execFileSync('sh', ['-c', `printf '%s' "${ext}" > ${name}.ext`], { cwd: dir });
-    openssl(
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      'ca.crt',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-days',
-      '1',
-      '-extfile',
-      `${name}.ext`,
-      '-out',
-      `${name}.crt`,
-    );
-  }
-}
-
 describe('TLS', () => {
   let dir: string;
   let server: NatsServer;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'dispatch-nats-tls-'));
-    makeCertificates(dir);
-    const file = (name: string) => readFileSync(join(dir, name), 'utf8');
-    server = await NatsServer.start(
-      [
+    const certificates = writeCertificates(dir);
+    const file = certificates.read;
+    server = await NatsServer.start({
+      args: [
         '--tls',
         '--tlscert',
-        join(dir, 'server.crt'),
+        certificates.serverCert,
         '--tlskey',
-        join(dir, 'server.key'),
+        certificates.serverKey,
         '--tlsverify',
         '--tlscacert',
-        join(dir, 'ca.crt'),
+        certificates.ca,
       ],
-      { tls: { ca: file('ca.crt'), cert: file('client.crt'), key: file('client.key') } },
-    );
+      probe: { tls: { ca: file('ca.crt'), cert: file('client.crt'), key: file('client.key') } },
+    });
   });
 
   afterAll(async () => {

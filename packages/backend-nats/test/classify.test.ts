@@ -3,11 +3,13 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BackendUnavailableError, EventRejectedError, PublishFailedError } from '@dispatch/core';
+import { NatsServer } from '@dispatch/test-services/nats-server';
+import { sparePort } from '@dispatch/test-services/spare-port';
 import { DiscardPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiErrorCode, classifyError, isNoResponders, JS_ERR } from '../src/index.js';
-import { inspector, NatsServer, sparePort, testTarget, uniqueSuffix } from './helpers.js';
+import { inspector, testTarget, uniqueSuffix } from './helpers.js';
 
 /** What the client rejected with, so each case classifies a real error of the real client. */
 async function errorOf(work: () => Promise<unknown>): Promise<unknown> {
@@ -149,7 +151,7 @@ authorization {
 }
 `,
     );
-    server = await NatsServer.start(['-c', config], login);
+    server = await NatsServer.start({ args: ['-c', config], probe: login });
     nc = await connect({ servers: server.url, reconnect: false, ...login });
     await (await jetstreamManager(nc)).streams.add({ name: 'ALL', subjects: ['forbidden.>', 'open.>'] });
   });

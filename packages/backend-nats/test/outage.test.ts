@@ -1,7 +1,8 @@
 import type { OutboxEvent, PublishOutcome } from '@dispatch/core';
+import { NatsServer } from '@dispatch/test-services/nats-server';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inspector, kinds, makeEvents, NatsServer, openBackend, readStream } from './helpers.js';
+import { inspector, kinds, makeEvents, openBackend, readStream } from './helpers.js';
 
 describe('outage of a throwaway nats-server', () => {
   let server: NatsServer;

@@ -1,67 +1,15 @@
-import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend, PublishOutcome } from '@dispatch/core';
+import { RabbitServer } from '@dispatch/test-services/rabbitmq-server';
+import { sparePort } from '@dispatch/test-services/spare-port';
+import { writeCertificates } from '@dispatch/test-services/tls-ca';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { classifyError, type RabbitmqOptionsInput } from '../src/index.js';
-import { Inspector, makeEvent, makeEvents, openBackend, sparePort } from './helpers.js';
-import { RabbitServer } from './rabbit-server.js';
+import { Inspector, makeEvent, makeEvents, openBackend } from './helpers.js';
 
 const kinds = (outcomes: PublishOutcome[]) =>
   outcomes.map((outcome) => (outcome.ok ? 'published' : outcome.failure));
 const failure = (outcome: PublishOutcome | undefined) => (outcome && !outcome.ok ? outcome.error : undefined);
-
-/** A throwaway CA, a server certificate for 127.0.0.1 / localhost, and a client certificate. */
-function makeCertificates(dir: string): void {
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-  openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=dispatch-test-ca',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.crt',
-  );
-  writeFileSync(join(dir, 'san.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1');
-  for (const name of ['server', 'client']) {
-    openssl(
-      'req',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-subj',
-      `/CN=${name}`,
-      '-keyout',
-      `${name}.key`,
-      '-out',
-      `${name}.csr`,
-    );
-    openssl(
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      'ca.crt',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-days',
-      '1',
-      '-extfile',
-      'san.ext',
-      '-out',
-      `${name}.crt`,
-    );
-  }
-}
 
 /**
  * A node with the rules the shared broker does not have: a user who may write to some exchanges
@@ -91,11 +39,11 @@ describe('broker rules and TLS on a throwaway RabbitMQ node', () => {
         { name: 'limited', password: 'limited-pass', configure: '^$', write: '^allowed\\.', read: '.*' },
       ],
       prepare: (dir) => {
-        makeCertificates(dir);
+        const certificates = writeCertificates(dir);
         return [
-          `ssl_options.cacertfile = ${join(dir, 'ca.crt')}`,
-          `ssl_options.certfile = ${join(dir, 'server.crt')}`,
-          `ssl_options.keyfile = ${join(dir, 'server.key')}`,
+          `ssl_options.cacertfile = ${certificates.ca}`,
+          `ssl_options.certfile = ${certificates.serverCert}`,
+          `ssl_options.keyfile = ${certificates.serverKey}`,
         ];
       },
     });

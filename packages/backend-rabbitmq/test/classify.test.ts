@@ -1,8 +1,9 @@
+import { sparePort } from '@dispatch/test-services/spare-port';
+import { TcpProxy } from '@dispatch/test-services/tcp-proxy';
 import amqp, { type ChannelModel } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classifyError } from '../src/index.js';
-import { Inspector, randomName, SHARED_URL, sparePort } from './helpers.js';
-import { TcpProxy } from './tcp-proxy.js';
+import { Inspector, randomName, SHARED_URL } from './helpers.js';
 
 /** The error a promise rejects with (the test fails if it resolves). */
 async function errorOf(work: () => Promise<unknown>): Promise<Error> {

@@ -1,16 +1,9 @@
 import type { Backend, PublishOutcome } from '@dispatch/core';
 import { recordingLogger } from '@dispatch/core/testing';
+import { sparePort } from '@dispatch/test-services/spare-port';
+import { TcpProxy } from '@dispatch/test-services/tcp-proxy';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  Inspector,
-  makeEvent,
-  makeEvents,
-  openBackend,
-  randomName,
-  SHARED_URL,
-  sparePort,
-} from './helpers.js';
-import { TcpProxy } from './tcp-proxy.js';
+import { Inspector, makeEvent, makeEvents, openBackend, randomName, SHARED_URL } from './helpers.js';
 
 const kinds = (outcomes: PublishOutcome[]) =>
   outcomes.map((outcome) => (outcome.ok ? 'published' : outcome.failure));

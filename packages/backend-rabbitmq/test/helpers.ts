@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { type Backend, createBackend, type Logger, type OutboxEvent, silentLogger } from '@dispatch/core';
 import { makeOutboxEvent } from '@dispatch/core/testing';
 import amqp, { type Channel, type ChannelModel, type ConsumeMessage, type GetMessage } from 'amqplib';
@@ -195,18 +194,4 @@ export function wireFields(message: {
     fields.cloud_event = JSON.stringify(cloudEvent);
   }
   return fields;
-}
-
-/** A port nobody listens on right now. */
-export function sparePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }

@@ -1,8 +1,8 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Backend, OutboxEvent, PublishOutcome } from '@dispatch/core';
+import { RabbitServer } from '@dispatch/test-services/rabbitmq-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Inspector, makeEvent, makeEvents, openBackend } from './helpers.js';
-import { RabbitServer } from './rabbit-server.js';
 
 const kinds = (outcomes: PublishOutcome[]) =>
   outcomes.map((outcome) => (outcome.ok ? 'published' : outcome.failure));

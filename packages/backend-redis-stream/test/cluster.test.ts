@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { RedisCluster } from '@dispatch/test-services/redis-server';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENTS, makeEvent, makeEvents, openBackend, RedisCluster } from './helpers.js';
+import { CLIENTS, makeEvent, makeEvents, openBackend } from './helpers.js';
 
 describe('Redis Cluster (3 local masters)', () => {
   let cluster: RedisCluster;

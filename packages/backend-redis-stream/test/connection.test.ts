@@ -1,6 +1,8 @@
 import { type AddressInfo, createServer } from 'node:net';
+import { RedisServer } from '@dispatch/test-services/redis-server';
+import { sparePort } from '@dispatch/test-services/spare-port';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENTS, makeEvents, openBackend, RedisServer, recordingLogger, sparePort } from './helpers.js';
+import { CLIENTS, makeEvents, openBackend, recordingLogger } from './helpers.js';
 
 const SECRET = 's3cr3t-Pa55word';
 
@@ -8,7 +10,7 @@ describe.each(CLIENTS)('connecting (%s)', (client) => {
   let secured: RedisServer;
 
   beforeAll(async () => {
-    secured = await RedisServer.start(['--requirepass', SECRET]);
+    secured = await RedisServer.start({ args: ['--requirepass', SECRET] });
   });
 
   afterAll(async () => {

@@ -1,14 +1,15 @@
 import type { OutboxEvent, PublishOutcome } from '@dispatch/core';
+import { RedisServer } from '@dispatch/test-services/redis-server';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { CLIENTS, makeEvents, openBackend, RedisServer } from './helpers.js';
+import { CLIENTS, makeEvents, openBackend } from './helpers.js';
 
 // Redis is killed (SIGKILL) in the middle of a stream of batches and restarted from its AOF; then
 // every event is published again, as a worker that lost track of all of them would. The ledger:
 // nothing reported published may be missing, nothing may be stored twice.
 describe.each(CLIENTS)('Redis killed mid-publish, restarted from its AOF (%s)', (client) => {
   it('loses no published event and stores none twice', async () => {
-    const server = await RedisServer.start(['--appendonly', 'yes', '--appendfsync', 'always']);
+    const server = await RedisServer.start({ appendOnly: true });
     const backend = await openBackend({
       client,
       host: '127.0.0.1',

@@ -1,7 +1,8 @@
 import type { PublishOutcome } from '@dispatch/core';
+import { RedisServer } from '@dispatch/test-services/redis-server';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENTS, makeEvents, openBackend, RedisServer } from './helpers.js';
+import { CLIENTS, makeEvents, openBackend } from './helpers.js';
 
 const kinds = (outcomes: PublishOutcome[]) =>
   outcomes.map((outcome) => (outcome.ok ? 'published' : outcome.failure));
@@ -79,7 +80,9 @@ describe.each(CLIENTS)('outage of a throwaway redis-server (%s)', (client) => {
   });
 
   it('a server out of memory: refused events are "unavailable", and every "published" one is in the stream', async () => {
-    const full = await RedisServer.start(['--maxmemory', '2mb', '--maxmemory-policy', 'noeviction']);
+    const full = await RedisServer.start({
+      args: ['--maxmemory', '2mb', '--maxmemory-policy', 'noeviction'],
+    });
     const backend = await openBackend({
       client,
       host: '127.0.0.1',

@@ -4,9 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PublishOutcome } from '@dispatch/core';
+import { RedisServer } from '@dispatch/test-services/redis-server';
+import { sparePort } from '@dispatch/test-services/spare-port';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENTS, makeEvents, openBackend, RedisServer, sparePort } from './helpers.js';
+import { CLIENTS, makeEvents, openBackend } from './helpers.js';
 
 const kinds = (outcomes: PublishOutcome[]) =>
   outcomes.map((outcome) => (outcome.ok ? 'published' : outcome.failure));
@@ -31,7 +33,7 @@ describe('Redis Sentinel (primary + replica + sentinel, with a failover)', () =>
 
   beforeAll(async () => {
     primary = await RedisServer.start();
-    replica = await RedisServer.start(['--replicaof', '127.0.0.1', String(primary.port)]);
+    replica = await RedisServer.start({ args: ['--replicaof', '127.0.0.1', String(primary.port)] });
     sentinelPort = await sparePort();
     dir = mkdtempSync(join(tmpdir(), 'dispatch-sentinel-'));
     const config = join(dir, 'sentinel.conf');

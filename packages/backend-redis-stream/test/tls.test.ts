@@ -1,59 +1,11 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RedisServer } from '@dispatch/test-services/redis-server';
+import { sparePort } from '@dispatch/test-services/spare-port';
+import { writeCertificates } from '@dispatch/test-services/tls-ca';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENTS, makeEvents, openBackend, RedisServer, sparePort } from './helpers.js';
-
-/** A throwaway CA and a server certificate for 127.0.0.1 / localhost. */
-function makeCertificates(dir: string): void {
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-  openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=dispatch-test-ca',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.crt',
-  );
-  openssl(
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-subj',
-    '/CN=localhost',
-    '-keyout',
-    'server.key',
-    '-out',
-    'server.csr',
-  );
-  execFileSync('sh', ['-c', 'printf "subjectAltName=DNS:localhost,IP:127.0.0.1" > san.ext'], { cwd: dir });
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    'server.csr',
-    '-CA',
-    'ca.crt',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-days',
-    '1',
-    '-extfile',
-    'san.ext',
-    '-out',
-    'server.crt',
-  );
-}
+import { CLIENTS, makeEvents, openBackend } from './helpers.js';
 
 describe('TLS (rediss://)', () => {
   let dir: string;
@@ -62,27 +14,27 @@ describe('TLS (rediss://)', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'dispatch-tls-'));
-    makeCertificates(dir);
-    ca = readFileSync(join(dir, 'ca.crt'), 'utf8');
+    const certificates = writeCertificates(dir);
+    ca = certificates.read('ca.crt');
     const port = await sparePort();
-    server = await RedisServer.start(
-      [
+    server = await RedisServer.start({
+      args: [
         '--port',
         '0',
         '--tls-port',
         String(port),
         '--tls-cert-file',
-        join(dir, 'server.crt'),
+        certificates.serverCert,
         '--tls-key-file',
-        join(dir, 'server.key'),
+        certificates.serverKey,
         '--tls-ca-cert-file',
-        join(dir, 'ca.crt'),
+        certificates.ca,
         '--tls-auth-clients',
         'no',
       ],
       port,
-      ['--tls', '--cacert', join(dir, 'ca.crt')],
-    );
+      cliArgs: ['--tls', '--cacert', certificates.ca],
+    });
   });
 
   afterAll(async () => {

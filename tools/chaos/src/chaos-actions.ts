@@ -1,9 +1,9 @@
+import type { PostgresServer } from '@dispatch/test-services/postgres-server';
+import { sleep } from '@dispatch/test-services/processes';
+import type { TcpProxy } from '@dispatch/test-services/tcp-proxy';
 import type { BrokerServer } from './backends/backend-kit.js';
-import type { LatencyProxy } from './latency-proxy.js';
-import { sleep } from './processes.js';
 import type { ChaosAction } from './schedule.js';
 import { describeAction } from './schedule.js';
-import type { ThrowawayPostgres } from './throwaway-postgres.js';
 import type { Timeline } from './timeline.js';
 import type { Query } from './verify.js';
 import type { WorkerPool } from './worker-pool.js';
@@ -45,8 +45,8 @@ export async function perform(
     /** The throwaway broker, and its name for the timeline (`Redis`, `NATS`, `RabbitMQ`). */
     broker: BrokerServer | undefined;
     brokerLabel: string;
-    pg: ThrowawayPostgres | undefined;
-    proxy: LatencyProxy;
+    pg: PostgresServer | undefined;
+    proxy: TcpProxy;
     timeline: Timeline;
     signal: AbortSignal;
     query: Query;
@@ -74,7 +74,7 @@ export async function perform(
     }
     case 'cut-broker-connections': {
       const held = await leasesHeld(context.query, context.outbox, 'any', 3000);
-      const cut = context.proxy.cutAll();
+      const cut = context.proxy.dropAll();
       timeline.note(`cut ${cut} connections to ${context.brokerLabel} while workers held ${held} leases`);
       return held > 0;
     }

@@ -4,12 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { redisStreamBackend } from '@dispatch/backend-redis-stream';
 import { createDispatch } from '@dispatch/core';
+import { PostgresServer } from '@dispatch/test-services/postgres-server';
+import { TcpProxy } from '@dispatch/test-services/tcp-proxy';
 import { type BrokerServer, capabilitiesOf } from './backends/backend-kit.js';
 import { BACKENDS } from './backends/index.js';
 import { perform } from './chaos-actions.js';
 import { openOrm, queryOf, retrying } from './database.js';
 import { workerConfigFile } from './dispatch-config.js';
-import { LatencyProxy } from './latency-proxy.js';
 import type { ChaosOptions } from './options.js';
 import { randomSeed } from './prng.js';
 import type { ProducerSummary } from './producer.js';
@@ -19,7 +20,6 @@ import { ledgerSchemaSql, runNames } from './run-names.js';
 import { buildSchedule, type ChaosKind } from './schedule.js';
 import { STORES } from './stores/index.js';
 import { lastResort, pause, Teardown } from './teardown.js';
-import { ThrowawayPostgres } from './throwaway-postgres.js';
 import { Timeline, type TimelineEntry } from './timeline.js';
 import type { Verdict } from './verify.js';
 import { verify } from './verify.js';
@@ -68,7 +68,7 @@ export async function runChaos(options: ChaosOptions, signal: AbortSignal): Prom
   // Logs are worth keeping after a failure, and after a process died that the harness did not kill.
   let keepRunDir = options.keep;
   let broker: BrokerServer | undefined;
-  let pg: ThrowawayPostgres | undefined;
+  let pg: PostgresServer | undefined;
   teardown.add('run folder', () => {
     // Cancelled (Ctrl-C): nothing to inspect, leave nothing behind.
     const hasLogs = readdirSync(runDir).length > 0; // a run that failed in setup left nothing to read
@@ -83,7 +83,9 @@ export async function runChaos(options: ChaosOptions, signal: AbortSignal): Prom
     // Both at once; whichever started is torn down even if the other failed.
     const [startedBroker, startedPg] = await Promise.allSettled([
       options.brokerUrl ? undefined : backend.startServer(),
-      options.pgUrl ? undefined : ThrowawayPostgres.start(),
+      options.pgUrl
+        ? undefined
+        : PostgresServer.start({ bin: process.env.CHAOS_PG_BIN, dirPrefix: 'dispatch-chaos-pg-' }),
     ]);
     broker = startedBroker.status === 'fulfilled' ? startedBroker.value : undefined;
     pg = startedPg.status === 'fulfilled' ? startedPg.value : undefined;
@@ -100,7 +102,7 @@ export async function runChaos(options: ChaosOptions, signal: AbortSignal): Prom
     if (startedBroker.status === 'rejected') throw startedBroker.reason;
     if (startedPg.status === 'rejected') throw startedPg.reason;
     const brokerUrl = options.brokerUrl ?? (broker as BrokerServer).url;
-    const pgUrl = options.pgUrl ?? (pg as ThrowawayPostgres).url;
+    const pgUrl = options.pgUrl ?? (pg as PostgresServer).url;
     timeline.note(
       `${backend.label} ${broker ? `throwaway on port ${broker.port}` : 'given'}, PostgreSQL ${pg ? `throwaway on port ${pg.port}` : 'given'}; store ${options.store}`,
     );
@@ -111,9 +113,11 @@ export async function runChaos(options: ChaosOptions, signal: AbortSignal): Prom
         `--broker-url must be a ${backend.protocols.join(' or ')}// URL for --backend ${options.backend} (the workers reach it through a plain TCP proxy); got ${upstream.protocol}`,
       );
     }
-    const proxy = await LatencyProxy.start(
+    // Replies held back widen the moment between "the broker has it" and "the worker knows", so a
+    // kill, a pause or a cut often lands inside it: the duplicate windows idempotent append closes.
+    const proxy = await TcpProxy.start(
       { host: upstream.hostname, port: Number(upstream.port || backend.defaultPort) },
-      options.brokerLatency,
+      { replyDelayMs: options.brokerLatency },
     );
     teardown.add(`${backend.label} proxy`, () => proxy.close());
     const workerBroker = new URL(brokerUrl);

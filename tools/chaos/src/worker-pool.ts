@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { exited, isRunning, sleep, stopChild } from './processes.js';
+import { exited, isRunning, sleep, stopChild } from '@dispatch/test-services/processes';
 import type { Timeline } from './timeline.js';
 
 const require = createRequire(import.meta.url);

@@ -1,9 +1,11 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { hasCommand } from '@dispatch/test-services/processes';
+import { RedisServer } from '@dispatch/test-services/redis-server';
 import type { MikroORM } from '@mikro-orm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropTable, openPostgres, postgresUp, tableName } from './postgres.js';
-import { canImport, hasCommand, ThrowawayRedis } from './services.js';
+import { canImport } from './services.js';
 
 const ready =
   hasCommand('redis-server') &&
@@ -15,7 +17,7 @@ const root = join(import.meta.dirname, '..', '..');
 const fixture = join(root, 'test', 'fixtures', 'pg-redis', 'dispatch.config.ts');
 
 describe.skipIf(!ready)('dispatch command on PostgreSQL and Redis (child process)', () => {
-  let redis: ThrowawayRedis;
+  let redis: RedisServer;
   let orm: MikroORM;
   const table = tableName();
 
@@ -33,7 +35,7 @@ describe.skipIf(!ready)('dispatch command on PostgreSQL and Redis (child process
     });
 
   beforeAll(async () => {
-    redis = await ThrowawayRedis.start();
+    redis = await RedisServer.start({ dirPrefix: 'dispatch-worker-redis-' });
     orm = await openPostgres();
   });
 

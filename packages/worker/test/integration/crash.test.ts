@@ -1,10 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createDispatch, type Dispatch } from '@dispatch/core';
+import { hasCommand } from '@dispatch/test-services/processes';
+import { RedisServer } from '@dispatch/test-services/redis-server';
 import type { MikroORM } from '@mikro-orm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropTable, openPostgres, postgresUp, statusCounts, tableName } from './postgres.js';
-import { canImport, hasCommand, ThrowawayRedis } from './services.js';
+import { canImport, eventIds } from './services.js';
 
 const ready =
   hasCommand('redis-server') &&
@@ -43,13 +45,13 @@ function startWorker(env: Record<string, string>): Child {
 }
 
 describe.skipIf(!ready)('dispatch worker killed with SIGKILL mid-batch and restarted', () => {
-  let redis: ThrowawayRedis;
+  let redis: RedisServer;
   let orm: MikroORM;
   let dispatch: Dispatch;
   const table = tableName();
 
   beforeAll(async () => {
-    redis = await ThrowawayRedis.start();
+    redis = await RedisServer.start({ dirPrefix: 'dispatch-worker-redis-' });
     orm = await openPostgres();
     const { mikroOrmStore } = await import('@dispatch/orm-mikro');
     const { redisStreamBackend } = await import('@dispatch/backend-redis-stream');
@@ -109,7 +111,7 @@ describe.skipIf(!ready)('dispatch worker killed with SIGKILL mid-batch and resta
 
     expect(await statusCounts(orm, table)).toEqual({ published: 5000 });
     // At least once: every event is in the stream; idempotent append keeps re-sends out of it.
-    const streamIds = redis.eventIds('crash');
+    const streamIds = eventIds(redis, 'crash');
     expect(new Set(streamIds)).toEqual(ids);
     expect(streamIds).toHaveLength(5000);
     expect(second.output()).toMatch(/SIGTERM: stopping/);

@@ -1,11 +1,13 @@
 import { MemoryBroker, memoryBackend } from '@dispatch/backend-memory';
 import { createDispatch, type Dispatch, type DispatchConfig } from '@dispatch/core';
+import { hasCommand } from '@dispatch/test-services/processes';
+import { RedisServer } from '@dispatch/test-services/redis-server';
 import type { MikroORM } from '@mikro-orm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Worker } from '../../src/index.js';
 import { recordingLogger } from '../helpers.js';
 import { dropTable, openPostgres, postgresUp, statusCounts, tableName } from './postgres.js';
-import { canImport, hasCommand, ThrowawayRedis } from './services.js';
+import { canImport, eventIds } from './services.js';
 
 const storeReady = (await canImport('@dispatch/orm-mikro')) && (await canImport('@mikro-orm/postgresql'));
 const pgReady = storeReady && (await postgresUp());
@@ -46,9 +48,9 @@ describe.skipIf(!pgReady)('worker on PostgreSQL', () => {
   });
 
   describe.skipIf(!redisReady)('and Redis', () => {
-    let redis: ThrowawayRedis;
+    let redis: RedisServer;
     beforeAll(async () => {
-      redis = await ThrowawayRedis.start();
+      redis = await RedisServer.start({ dirPrefix: 'dispatch-worker-redis-' });
     });
     afterAll(async () => {
       await redis?.destroy();
@@ -93,7 +95,7 @@ describe.skipIf(!pgReady)('worker on PostgreSQL', () => {
       await Promise.all(workers.map((worker) => worker.stop()));
       await Promise.all(runs);
       await Promise.all([publisher, ...workerDispatches].map((dispatch) => dispatch.close()));
-      const streamIds = redis.eventIds('four');
+      const streamIds = eventIds(redis, 'four');
       expect(streamIds).toHaveLength(20_000);
       expect(new Set(streamIds)).toEqual(ids);
       expect(await statusCounts(orms[0] as MikroORM, table)).toEqual({ published: 20_000 });

@@ -1,9 +1,11 @@
 import { createDispatch, type Dispatch } from '@dispatch/core';
 import { MemoryDatabase, memoryStore } from '@dispatch/core/testing';
+import { hasCommand } from '@dispatch/test-services/processes';
+import { RedisServer } from '@dispatch/test-services/redis-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MetricsServer, ReadinessCheck, startMetricsServer, Worker } from '../../src/index.js';
 import { recordingLogger } from '../helpers.js';
-import { canImport, hasCommand, ThrowawayRedis } from './services.js';
+import { canImport } from './services.js';
 
 const ready = hasCommand('redis-server') && (await canImport('@dispatch/backend-redis-stream'));
 
@@ -13,14 +15,14 @@ const get = async (port: number, path: string) => {
 };
 
 describe.skipIf(!ready)('/livez, /readyz and /healthz through an outage of a throwaway Redis', () => {
-  let redis: ThrowawayRedis;
+  let redis: RedisServer;
   let dispatch: Dispatch;
   let worker: Worker;
   let running: Promise<void>;
   let server: MetricsServer;
 
   beforeAll(async () => {
-    redis = await ThrowawayRedis.start();
+    redis = await RedisServer.start({ dirPrefix: 'dispatch-worker-redis-' });
     const { redisStreamBackend } = await import('@dispatch/backend-redis-stream');
     dispatch = await createDispatch({
       OUTBOX_PUBLISHERS: {

@@ -1,17 +1,19 @@
 import { createDispatch, type Dispatch } from '@dispatch/core';
 import { MemoryDatabase, memoryStore } from '@dispatch/core/testing';
+import { hasCommand } from '@dispatch/test-services/processes';
+import { RedisServer } from '@dispatch/test-services/redis-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Worker } from '../../src/index.js';
 import { recordingLogger } from '../helpers.js';
-import { canImport, hasCommand, ThrowawayRedis } from './services.js';
+import { canImport, eventIds } from './services.js';
 
 const ready = hasCommand('redis-server') && (await canImport('@dispatch/backend-redis-stream'));
 
 describe.skipIf(!ready)('worker through an outage of a throwaway Redis', () => {
-  let redis: ThrowawayRedis;
+  let redis: RedisServer;
 
   beforeAll(async () => {
-    redis = await ThrowawayRedis.start();
+    redis = await RedisServer.start({ dirPrefix: 'dispatch-worker-redis-' });
   });
 
   afterAll(async () => {
@@ -54,7 +56,7 @@ describe.skipIf(!ready)('worker through an outage of a throwaway Redis', () => {
       );
     try {
       await publish(100);
-      await expect.poll(() => redis.eventIds('outage').length, { timeout: 10_000 }).toBe(100);
+      await expect.poll(() => eventIds(redis, 'outage').length, { timeout: 10_000 }).toBe(100);
 
       await redis.stop();
       const during = await publish(100);
@@ -72,7 +74,7 @@ describe.skipIf(!ready)('worker through an outage of a throwaway Redis', () => {
         })
         .toBe(200);
       // The restarted server came back empty (no persistence): it holds exactly the outage's events.
-      expect(new Set(redis.eventIds('outage'))).toEqual(new Set(during.map((event) => event.id)));
+      expect(new Set(eventIds(redis, 'outage'))).toEqual(new Set(during.map((event) => event.id)));
       for (const event of during) expect(db.rows.get(event.id)!.attempts).toBe(1);
 
       const down = logger.lines.filter(
@@ -109,7 +111,7 @@ describe.skipIf(!ready)('worker through an outage of a throwaway Redis', () => {
     const running = worker.run();
     try {
       await dispatch.publisher.publishEvent({ eventType: 'resume.test', source: 'test', data: {} });
-      await expect.poll(() => redis.eventIds('resume').length, { timeout: 10_000 }).toBe(1);
+      await expect.poll(() => eventIds(redis, 'resume').length, { timeout: 10_000 }).toBe(1);
       await redis.stop();
       const during = await dispatch.publisher.publishEvent({
         eventType: 'resume.test',

@@ -1,9 +1,9 @@
 import { natsBackend } from '@dispatch/backend-nats';
 import { type BackendDefinition, createBackend, silentLogger } from '@dispatch/core';
+import { NatsServer } from '@dispatch/test-services/nats-server';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { RunNames } from '../run-names.js';
-import { ThrowawayNats } from '../throwaway-nats.js';
 import type { BackendKit, BrokerEntry } from './backend-kit.js';
 
 const streamOf = (names: RunNames) => `CHAOS_${names.runId}`;
@@ -21,7 +21,7 @@ export const natsKit: BackendKit = {
   capabilities: { idempotent: true },
   protocols: ['nats:'],
   defaultPort: 4222,
-  startServer: () => ThrowawayNats.start(),
+  startServer: () => NatsServer.start({ binary: process.env.CHAOS_NATS_SERVER, name: 'dispatch-chaos' }),
   destinationOf: subjectOf,
   workerOptions: ({ url, names, idempotent }) => ({
     servers: url,

@@ -1,8 +1,8 @@
 import { rabbitmqBackend } from '@dispatch/backend-rabbitmq';
 import type { BackendDefinition } from '@dispatch/core';
+import { RabbitServer } from '@dispatch/test-services/rabbitmq-server';
 import amqp from 'amqplib';
 import type { RunNames } from '../run-names.js';
-import { ThrowawayRabbitMq } from '../throwaway-rabbitmq.js';
 import type { BackendKit, BrokerEntry } from './backend-kit.js';
 
 const exchangeOf = (names: RunNames) => `chaos.${names.runId}`;
@@ -25,7 +25,8 @@ export const rabbitmqKit: BackendKit = {
   capabilities: { idempotent: false, preservesBatchOrder: true },
   protocols: ['amqp:'],
   defaultPort: 5672,
-  startServer: () => ThrowawayRabbitMq.start(),
+  startServer: () =>
+    RabbitServer.start({ binary: process.env.CHAOS_RABBITMQ_SERVER, name: 'dispatch-chaos' }),
   destinationOf: (_names, eventType) => eventType,
   workerOptions: ({ url, names }) => ({
     url,

@@ -1,8 +1,8 @@
 import { redisStreamBackend } from '@dispatch/backend-redis-stream';
 import type { BackendDefinition } from '@dispatch/core';
+import { RedisServer } from '@dispatch/test-services/redis-server';
 import { Redis } from 'ioredis';
 import { type RunNames, streamNames } from '../run-names.js';
-import { ThrowawayRedis } from '../throwaway-redis.js';
 import type { BackendKit, BrokerEntry } from './backend-kit.js';
 
 const streamOf = (names: RunNames, eventType: string) => `${names.streamPrefix}${eventType}`;
@@ -40,7 +40,9 @@ export const redisKit: BackendKit = {
   capabilities: { idempotent: true },
   protocols: ['redis:'],
   defaultPort: 6379,
-  startServer: () => ThrowawayRedis.start(),
+  // The append-only file is fsynced on every write, so a restart (even a SIGKILL) keeps every
+  // acknowledged stream entry: what is tested is the outbox, not Redis without persistence.
+  startServer: () => RedisServer.start({ appendOnly: true, dirPrefix: 'dispatch-chaos-redis-' }),
   destinationOf: streamOf,
   workerOptions: ({ url, names, idempotent, redisClient }) => ({
     client: redisClient,
