@@ -51,6 +51,9 @@ function fetchFailure(error: unknown): string {
 export default defineBackend({
   type: 'webhook',
   options,
+  // Requests of a batch run in parallel lanes: only one lane keeps the batch's order. The endpoint
+  // gets an Idempotency-Key, but whether it honours it is up to the endpoint.
+  capabilities: (config) => ({ idempotent: false, preservesBatchOrder: config.concurrency === 1 }),
   create(config) {
     const target = redactUrl(config.url);
 

@@ -16,5 +16,4 @@ runBackendConformance({
     return server.received.map((request) => request.body).filter((body) => wanted.has(body.event_id ?? ''));
   },
   // Four requests in flight at once may arrive in any order.
-  capabilities: { idempotent: false, preservesBatchOrder: false },
 });

@@ -38,6 +38,8 @@ type ParsedOptions = z.output<typeof optionsSchema>;
 export const memoryBackend = defineBackend<ParsedOptions>({
   type: 'memory',
   options: optionsSchema,
+  // A second publish of an id is skipped; a batch is appended in order.
+  capabilities: { idempotent: true, preservesBatchOrder: true },
   create(options): BackendDriver {
     const broker = options.broker ?? sharedBroker();
     return {

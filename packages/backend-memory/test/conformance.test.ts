@@ -16,5 +16,4 @@ runBackendConformance({
       .entries(stream)
       .flatMap((entry) => (ids.has(entry.fields.event_id ?? '') ? [entry.fields] : []));
   },
-  capabilities: { idempotent: true },
 });

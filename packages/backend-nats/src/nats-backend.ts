@@ -11,6 +11,9 @@ import { type NatsOptions, natsOptionsSchema } from './options.js';
 export const natsBackend = defineBackend<NatsOptions>({
   type: 'nats',
   options: natsOptionsSchema,
+  // Nats-Msg-Id = event id: JetStream drops a second copy inside its duplicate window. A batch is
+  // pipelined on one connection, which keeps its order.
+  capabilities: { idempotent: true, preservesBatchOrder: true },
   // A missing client library stops the process at start, with the packages to install.
   async prepare() {
     await loadClient();

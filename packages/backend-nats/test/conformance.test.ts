@@ -20,7 +20,6 @@ runBackendConformance({
     const messages = await readStream(nc, stream);
     return messages.map(asEntry).filter((entry) => ids.has(entry.event_id ?? ''));
   },
-  capabilities: { idempotent: true },
   setup: async () => {
     nc = await inspector();
   },

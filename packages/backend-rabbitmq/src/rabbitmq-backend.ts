@@ -11,6 +11,8 @@ import { createRabbitmqDriver } from './rabbitmq-driver.js';
 export const rabbitmqBackend = defineBackend<RabbitmqOptions>({
   type: 'rabbitmq',
   options: rabbitmqOptionsSchema,
+  // No deduplication in RabbitMQ (consumers dedupe by message_id); one batch is one channel, in order.
+  capabilities: { idempotent: false, preservesBatchOrder: true },
   // A missing amqplib stops the process at start, with the package to install.
   async prepare() {
     await loadAmqplib();

@@ -23,7 +23,6 @@ for (const mode of ['structured', 'binary'] as const) {
       return messages.map(wireFields).filter((fields) => ids.has(fields.event_id ?? ''));
     },
     // RabbitMQ has no deduplication: a re-published event is a second message.
-    capabilities: { idempotent: false, preservesBatchOrder: true },
     setup: async () => {
       inspector = await Inspector.open();
     },

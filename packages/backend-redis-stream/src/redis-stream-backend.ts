@@ -11,6 +11,9 @@ import { createRedisStreamDriver } from './redis-stream-driver.js';
 export const redisStreamBackend = defineBackend<RedisStreamOptions>({
   type: 'redis-stream',
   options: redisStreamOptionsSchema,
+  // Idempotent only while the `idempotent` option keeps the event-id guard on; a batch is one
+  // pipeline (or MULTI) on one connection, in order.
+  capabilities: (options) => ({ idempotent: options.idempotent, preservesBatchOrder: true }),
   // A missing client library stops the process at start, with the package to install.
   async prepare(options) {
     if (options.client === 'ioredis') await loadIoredis();

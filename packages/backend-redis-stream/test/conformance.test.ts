@@ -20,7 +20,6 @@ for (const client of CLIENTS) {
       const entries = await readStream(redis, stream);
       return entries.map((entry) => entry.fields).filter((fields) => ids.has(fields.event_id ?? ''));
     },
-    capabilities: { idempotent: true },
     setup: () => {
       redis = inspector();
     },

@@ -76,6 +76,27 @@ export interface BackendContext {
   reconnected: () => void;
 }
 
+/** What a backend guarantees. Declared on its definition; the worker and the conformance suite read it. */
+export interface BackendCapabilities {
+  /** Publishing the same event id again does not create a second message. @default false */
+  idempotent?: boolean | undefined;
+  /**
+   * Messages of one batch are stored in the order given. Per-key order depends on it: a batch
+   * holds runs of a key's events in sequence order. For a backend without it the worker sends a
+   * key's events one publish call after another. @default true
+   */
+  preservesBatchOrder?: boolean | undefined;
+}
+
+/**
+ * Capabilities computed from a definition's validated options. Written as a method's type, so a
+ * definition for particular options still counts as a definition for unknown ones (as `create` does).
+ */
+export type CapabilitiesOf<Options, C> = { bivariant(options: Options): C }['bivariant'];
+
+/** `BackendCapabilities` with the defaults filled in. */
+export type ResolvedBackendCapabilities = { readonly [K in keyof BackendCapabilities]-?: boolean };
+
 export const BACKEND_BRAND: unique symbol = Symbol.for('dispatch.backend-definition');
 
 export interface BackendDefinition<Options = unknown> {
@@ -93,6 +114,11 @@ export interface BackendDefinition<Options = unknown> {
    * problems, so the process stops at start instead of pausing the backend forever at run time.
    */
   prepare?(options: Options): void | Promise<void>;
+  /**
+   * What it guarantees: fixed, or from the validated options (e.g. idempotent only while an option
+   * turns deduplication on). @default { idempotent: false, preservesBatchOrder: true }
+   */
+  readonly capabilities?: BackendCapabilities | CapabilitiesOf<Options, BackendCapabilities> | undefined;
   create(options: Options, context: BackendContext): BackendDriver | Promise<BackendDriver>;
 }
 
@@ -120,12 +146,29 @@ export function failed(id: string, failure: FailureKind, error: Error): PublishO
   return { id, ok: false, failure, error };
 }
 
+/** The capabilities a definition declares for these options, with the defaults filled in. */
+export function backendCapabilities<O>(
+  definition: Pick<BackendDefinition<O>, 'capabilities'>,
+  options: O,
+): ResolvedBackendCapabilities {
+  const declared =
+    typeof definition.capabilities === 'function'
+      ? definition.capabilities(options)
+      : (definition.capabilities ?? {});
+  return Object.freeze({
+    idempotent: declared.idempotent ?? false,
+    preservesBatchOrder: declared.preservesBatchOrder ?? true,
+  });
+}
+
 /** A backend as the rest of Dispatch sees it: created, validated and guarded by core. */
 export interface Backend {
   /** The publisher's name in `OUTBOX_PUBLISHERS`. */
   readonly name: string;
   /** The definition's `type`. */
   readonly type: string;
+  /** What the definition declares for this publisher's options. */
+  readonly capabilities: ResolvedBackendCapabilities;
   /**
    * One outcome per event, in the order given. Never rejects for a backend failure (those become
    * outcomes); rejects with `ClosedError` after `close()`.

@@ -1,17 +1,20 @@
 export {
   BACKEND_BRAND,
   type Backend,
+  type BackendCapabilities,
   type BackendContext,
   type BackendDefinition,
   type BackendDefinitionInput,
   type BackendDriver,
   type BackendHealth,
+  backendCapabilities,
   defineBackend,
   type FailureKind,
   failed,
   isBackendDefinition,
   type PublishOutcome,
   published,
+  type ResolvedBackendCapabilities,
 } from './backend.js';
 export { type CloudEvent, cloudEventJson, toCloudEvent } from './cloud-event.js';
 export {

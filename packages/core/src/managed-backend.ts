@@ -1,10 +1,11 @@
-import type {
-  Backend,
-  BackendDefinition,
-  BackendDriver,
-  BackendHealth,
-  FailureKind,
-  PublishOutcome,
+import {
+  type Backend,
+  type BackendDefinition,
+  type BackendDriver,
+  type BackendHealth,
+  backendCapabilities,
+  type FailureKind,
+  type PublishOutcome,
 } from './backend.js';
 import { ClosedError, ConfigError, hasErrorCode, isDispatchError, PublishFailedError } from './errors.js';
 import type { OutboxEvent } from './event.js';
@@ -192,6 +193,7 @@ export async function createBackend<O>(
   return {
     name: options.name,
     type: definition.type,
+    capabilities: backendCapabilities(definition, validated),
     publish(events) {
       if (closed) return Promise.reject(new ClosedError(label));
       return track(publishBatch(events));

@@ -1,7 +1,15 @@
 import type { OutboxEvent, PublishOutcome } from '@dispatch/core';
 import { makeOutboxEvent } from '@dispatch/core/testing';
 import { describe, expect, it } from 'vitest';
-import { type Final, inSequence, KEY_HELD, KEY_ON_OTHER_BACKEND, planBatch, settleRuns } from './key-runs.js';
+import {
+  type Final,
+  inSequence,
+  KEY_HELD,
+  KEY_ON_OTHER_BACKEND,
+  planBatch,
+  publishInKeyOrder,
+  settleRuns,
+} from './key-runs.js';
 
 let sequence = 0;
 const event = (overrides: Partial<OutboxEvent> = {}): OutboxEvent =>
@@ -208,5 +216,82 @@ describe('settleRuns', () => {
       decide,
     );
     expect(statuses(finals)).toEqual({ [a.id]: 'retry', [b.id]: 'retry', [c.id]: 'retry', [d.id]: 'retry' });
+  });
+});
+
+describe('publishInKeyOrder', () => {
+  const ok = (events: readonly OutboxEvent[]): PublishOutcome[] =>
+    events.map((e) => ({ id: e.id, ok: true }));
+
+  it('sends the whole group in one call to a backend that keeps a batch in order', async () => {
+    const group = [event({ key: 'a' }), event({ key: 'a' }), event()];
+    const calls: string[][] = [];
+    const outcomes = await publishInKeyOrder(group, { preservesBatchOrder: true }, async (events) => {
+      calls.push(ids(events));
+      return ok(events);
+    });
+    expect(calls).toEqual([ids(group)]);
+    expect(outcomes.map((o) => o?.ok)).toEqual([true, true, true]);
+  });
+
+  it("sends a reordering backend one event of each key per call, in the key's order", async () => {
+    const [a1, b1, a2, u, a3, b2] = [
+      event({ key: 'a' }),
+      event({ key: 'b' }),
+      event({ key: 'a' }),
+      event(),
+      event({ key: 'a' }),
+      event({ key: 'b' }),
+    ] as OutboxEvent[] as [OutboxEvent, OutboxEvent, OutboxEvent, OutboxEvent, OutboxEvent, OutboxEvent];
+    const calls: string[][] = [];
+    const outcomes = await publishInKeyOrder(
+      [a1, b1, a2, u, a3, b2],
+      { preservesBatchOrder: false },
+      async (events) => {
+        calls.push(ids(events));
+        return ok(events);
+      },
+    );
+    expect(calls).toEqual([ids([a1, b1, u]), ids([a2, b2]), ids([a3])]);
+    expect(outcomes.map((o) => o?.id)).toEqual(ids([a1, b1, a2, u, a3, b2]));
+  });
+
+  it('sends nothing more of a key after one of its events failed; the rest of the key is released', async () => {
+    const [a1, a2, a3, b1, b2] = [
+      event({ key: 'a' }),
+      event({ key: 'a' }),
+      event({ key: 'a' }),
+      event({ key: 'b' }),
+      event({ key: 'b' }),
+    ] as [OutboxEvent, OutboxEvent, OutboxEvent, OutboxEvent, OutboxEvent];
+    const group = [a1, a2, a3, b1, b2];
+    const sent: string[] = [];
+    const outcomes = await publishInKeyOrder(group, { preservesBatchOrder: false }, async (events) => {
+      sent.push(...ids(events));
+      return events.map(
+        (e): PublishOutcome =>
+          e.id === a2.id
+            ? { id: e.id, ok: false, failure: 'retryable', error: new Error('busy') }
+            : { id: e.id, ok: true },
+      );
+    });
+    expect(sent).toEqual(ids([a1, b1, a2, b2]));
+    expect(outcomes[2]).toBeUndefined();
+    const { finals } = settleRuns(
+      group.map((e, index) => ({ event: e, outcome: outcomes[index] })),
+      (e, outcome) => ({
+        event: e,
+        outcome: outcome?.ok
+          ? { id: e.id, status: 'published' }
+          : { id: e.id, status: 'retry', delayMs: 1000, error: 'busy' },
+      }),
+    );
+    expect(statuses(finals)).toEqual({
+      [a1.id]: 'published',
+      [a2.id]: 'retry',
+      [a3.id]: KEY_HELD,
+      [b1.id]: 'published',
+      [b2.id]: 'published',
+    });
   });
 });

@@ -129,3 +129,42 @@ export function settleRuns(
   }
   return { finals, overtaken };
 }
+
+/**
+ * Publish a group (in sequence order) so that each key's events are written in order. A backend
+ * that keeps a batch's order gets it in one call. One that does not (`preservesBatchOrder: false`)
+ * gets it in waves: the n-th event of every key in the n-th call (unkeyed events all in the
+ * first), and none of a key after one of it failed. Outcomes line up with `group`; an event left
+ * unsent has none (`settleRuns` releases it: the key waits for the retry).
+ */
+export async function publishInKeyOrder(
+  group: readonly OutboxEvent[],
+  capabilities: { preservesBatchOrder: boolean },
+  publish: (events: readonly OutboxEvent[]) => Promise<PublishOutcome[]>,
+): Promise<(PublishOutcome | undefined)[]> {
+  if (capabilities.preservesBatchOrder || group.every((event) => event.key === null)) return publish(group);
+  const waves: number[][] = [];
+  const depth = new Map<string, number>();
+  group.forEach((event, index) => {
+    const wave = event.key === null ? 0 : (depth.get(event.key) ?? 0);
+    if (event.key !== null) depth.set(event.key, wave + 1);
+    (waves[wave] ??= []).push(index);
+  });
+  const outcomes: (PublishOutcome | undefined)[] = new Array(group.length).fill(undefined);
+  const stopped = new Set<string>();
+  for (const wave of waves) {
+    const send = wave.filter((index) => {
+      const key = (group[index] as OutboxEvent).key;
+      return key === null || !stopped.has(key);
+    });
+    if (send.length === 0) continue;
+    const results = await publish(send.map((index) => group[index] as OutboxEvent));
+    send.forEach((index, n) => {
+      const outcome = results[n];
+      outcomes[index] = outcome;
+      const key = (group[index] as OutboxEvent).key;
+      if (key !== null && !outcome?.ok) stopped.add(key);
+    });
+  }
+  return outcomes;
+}

@@ -59,13 +59,17 @@ export function defaultTracer(): Tracer {
  * The failure attributes for a publish whose backend answered with some events not written:
  * how many, and the kind of the first failure (`rejected`, `retryable` or `unavailable`).
  */
-function failureOf(outcomes: readonly PublishOutcome[], expected: number): Attributes | undefined {
+function failureOf(
+  outcomes: readonly (PublishOutcome | undefined)[],
+  expected: number,
+): Attributes | undefined {
   let failed = Math.max(0, expected - outcomes.length);
   let kind: string | undefined = failed > 0 ? 'retryable' : undefined;
+  // An event with no outcome was not sent (an earlier one of its key failed): not written either.
   for (const outcome of outcomes) {
-    if (outcome.ok) continue;
+    if (outcome?.ok) continue;
     failed += 1;
-    kind ??= outcome.failure;
+    kind ??= outcome?.failure;
   }
   if (failed === 0) return undefined;
   return { [SPAN_ATTRIBUTES.failedCount]: failed, [SPAN_ATTRIBUTES.errorType]: kind ?? 'retryable' };
@@ -80,8 +84,8 @@ export async function withPublishSpan(
   tracer: Tracer,
   backend: string,
   events: readonly OutboxEvent[],
-  work: () => Promise<PublishOutcome[]>,
-): Promise<PublishOutcome[]> {
+  work: () => Promise<(PublishOutcome | undefined)[]>,
+): Promise<(PublishOutcome | undefined)[]> {
   const links: Link[] = [];
   for (const event of events) {
     if (links.length >= MAX_LINKS) break;

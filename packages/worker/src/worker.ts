@@ -16,7 +16,7 @@ import { type BackoffSettings, retryDelay } from './backoff.js';
 import { ClaimAhead } from './claim-ahead.js';
 import { HeldKeys } from './held-keys.js';
 import { IdleSleep } from './idle-sleep.js';
-import { type Final, inSequence, KEY_HELD, planBatch, settleRuns } from './key-runs.js';
+import { type Final, inSequence, KEY_HELD, planBatch, publishInKeyOrder, settleRuns } from './key-runs.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { WorkerMetrics } from './metrics.js';
 import { decideOutcome, exhaustedBeforePublish, retryBackoff } from './outcome-policy.js';
@@ -410,11 +410,13 @@ export class Worker {
     return undefined;
   }
 
-  async #publish(name: string, group: OutboxEvent[]): Promise<PublishOutcome[]> {
+  async #publish(name: string, group: OutboxEvent[]): Promise<(PublishOutcome | undefined)[]> {
     const backend = this.#dispatch.backends.get(name) as Backend;
     const started = performance.now();
     try {
-      return await withPublishSpan(this.#tracer, name, group, () => backend.publish(group));
+      return await withPublishSpan(this.#tracer, name, group, () =>
+        publishInKeyOrder(group, backend.capabilities, (events) => backend.publish(events)),
+      );
     } catch (error) {
       // `publish` rejects only once the backend is closed (shutdown): give the events back.
       const err = error as Error;

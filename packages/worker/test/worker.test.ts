@@ -1,4 +1,4 @@
-import type { ClaimRequest, Dispatch } from '@dispatch/core';
+import { type ClaimRequest, type Dispatch, defineBackend, published } from '@dispatch/core';
 import { makeNewEvent, sleep } from '@dispatch/core/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Worker } from '../src/index.js';
@@ -566,6 +566,45 @@ describe('ordering keys', () => {
       expect(h.statuses()).toEqual({ published: 500 });
     },
   );
+
+  it('sends a backend that may reorder a batch one event of each key per call, keeping key order', async () => {
+    // A backend that writes each batch back to front, and says so.
+    const written: { id: string; key: string | null }[] = [];
+    const calls: number[] = [];
+    const reversing = defineBackend({
+      type: 'reversing',
+      capabilities: { preservesBatchOrder: false },
+      create: () => ({
+        publish: async (events) => {
+          calls.push(events.length);
+          for (const event of [...events].reverse()) written.push({ id: event.id, key: event.key });
+          return events.map((event) => published(event.id));
+        },
+        health: async () => ({ ok: true }),
+        close: async () => {},
+      }),
+    });
+    const h = await harness({ OUTBOX_PUBLISHERS: { default: { BACKEND: reversing } } });
+    const order: Record<string, string[]> = { a: [], b: [] };
+    for (let n = 0; n < 6; n += 1) {
+      const key = n % 2 === 0 ? 'a' : 'b';
+      order[key]?.push(...(await h.publish(1, { key })));
+    }
+    const unkeyed = await h.publish(2);
+    await new Worker(h.dispatch, { cleanup: false }).runOnce();
+    expect(h.statuses()).toEqual({ published: 8 });
+    // Three waves: the first event of a and b with the unkeyed ones, then the second, then the third.
+    expect(calls).toEqual([4, 2, 2]);
+    for (const key of ['a', 'b']) {
+      expect(written.filter((w) => w.key === key).map((w) => w.id)).toEqual(order[key]);
+    }
+    expect(
+      written
+        .filter((w) => w.key === null)
+        .map((w) => w.id)
+        .sort(),
+    ).toEqual([...unkeyed].sort());
+  });
 
   it('gives back the continuation of a key claimed ahead when the batch before it failed on that key', async () => {
     vi.useRealTimers();

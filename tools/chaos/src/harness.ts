@@ -55,10 +55,9 @@ export async function runChaos(options: ChaosOptions, signal: AbortSignal): Prom
   const names = runNames(randomBytes(4).toString('hex'));
   const backend = await BACKENDS[options.backend]();
   const storeKit = await STORES[options.store]();
-  const capabilities = capabilitiesOf(backend);
   // A backend that is not idempotent may append twice: duplicates are then reported, not failed.
-  const idempotent = capabilities.idempotent && options.idempotent;
-  const duplicatesReported = capabilities.idempotent
+  const idempotent = capabilitiesOf(backend, options).idempotent && options.idempotent;
+  const duplicatesReported = capabilitiesOf(backend, { idempotent: true }).idempotent
     ? 'idempotent append off'
     : `${backend.label} is not idempotent`;
   const timeline = new Timeline(options.quiet);

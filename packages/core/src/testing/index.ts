@@ -1,9 +1,6 @@
+export type { BackendCapabilities } from '../backend.js';
 export { MemoryDatabase, type MemoryStoreOptions, MemoryTransaction, memoryStore } from '../memory-store.js';
-export {
-  type BackendCapabilities,
-  type BackendConformanceOptions,
-  runBackendConformance,
-} from './backend-suite.js';
+export { type BackendConformanceOptions, runBackendConformance } from './backend-suite.js';
 export { makeNewEvent, makeOutboxEvent, sleep } from './fixtures.js';
 export { type LogLine, recordingLogger } from './recording-logger.js';
 export {

@@ -1,5 +1,8 @@
-import type { BackendDefinition } from '@dispatch/core';
-import type { BackendCapabilities } from '@dispatch/core/testing';
+import {
+  type BackendDefinition,
+  backendCapabilities,
+  type ResolvedBackendCapabilities,
+} from '@dispatch/core';
 import type { RunNames } from '../run-names.js';
 
 /** One message as the broker holds it, in the order it was stored. */
@@ -54,8 +57,6 @@ export interface BackendKit {
   /** The package the generated worker config imports as `BACKEND` (its default export). */
   readonly module: string;
   readonly definition: BackendDefinition<never>;
-  /** What the package's conformance test declares, used while the definition declares nothing. */
-  readonly capabilities: BackendCapabilities;
   /** URL schemes a given server (`--broker-url`) may use, and the port when a URL has none. */
   readonly protocols: readonly string[];
   readonly defaultPort: number;
@@ -68,14 +69,9 @@ export interface BackendKit {
 }
 
 /**
- * A backend's capabilities: declared on its definition when it declares them, else the ones its
- * package's conformance test runs with.
+ * What a backend's definition declares, with idempotent append as the run has it (`--no-idempotent`
+ * turns the option off where the backend has one).
  */
-export function capabilitiesOf(kit: BackendKit): { idempotent: boolean; preservesBatchOrder: boolean } {
-  const declared = (kit.definition as { capabilities?: BackendCapabilities }).capabilities;
-  const capabilities = { ...kit.capabilities, ...declared };
-  return {
-    idempotent: capabilities.idempotent ?? false,
-    preservesBatchOrder: capabilities.preservesBatchOrder ?? true,
-  };
+export function capabilitiesOf(kit: BackendKit, run: { idempotent: boolean }): ResolvedBackendCapabilities {
+  return backendCapabilities(kit.definition as BackendDefinition<{ idempotent: boolean }>, run);
 }

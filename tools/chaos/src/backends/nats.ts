@@ -18,7 +18,6 @@ export const natsKit: BackendKit = {
   label: 'NATS',
   module: '@dispatch/backend-nats',
   definition: natsBackend as BackendDefinition<never>,
-  capabilities: { idempotent: true },
   protocols: ['nats:'],
   defaultPort: 4222,
   startServer: () => NatsServer.start({ binary: process.env.CHAOS_NATS_SERVER, name: 'dispatch-chaos' }),

@@ -22,7 +22,6 @@ export const rabbitmqKit: BackendKit = {
   module: '@dispatch/backend-rabbitmq',
   definition: rabbitmqBackend as BackendDefinition<never>,
   // RabbitMQ has no deduplication: a re-published event is a second message.
-  capabilities: { idempotent: false, preservesBatchOrder: true },
   protocols: ['amqp:'],
   defaultPort: 5672,
   startServer: () =>

@@ -37,7 +37,6 @@ export const redisKit: BackendKit = {
   label: 'Redis',
   module: '@dispatch/backend-redis-stream',
   definition: redisStreamBackend as BackendDefinition<never>,
-  capabilities: { idempotent: true },
   protocols: ['redis:'],
   defaultPort: 6379,
   // The append-only file is fsynced on every write, so a restart (even a SIGKILL) keeps every
