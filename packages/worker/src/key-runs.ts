@@ -148,7 +148,9 @@ export async function publishInKeyOrder(
   group.forEach((event, index) => {
     const wave = event.key === null ? 0 : (depth.get(event.key) ?? 0);
     if (event.key !== null) depth.set(event.key, wave + 1);
-    (waves[wave] ??= []).push(index);
+    const members = waves[wave] ?? [];
+    members.push(index);
+    waves[wave] = members;
   });
   const outcomes: (PublishOutcome | undefined)[] = new Array(group.length).fill(undefined);
   const stopped = new Set<string>();
