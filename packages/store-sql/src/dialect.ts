@@ -39,9 +39,17 @@ export interface SqlDialect {
   insertNeedsTransaction(events: readonly NewEvent[]): boolean;
   /**
    * Insert one chunk of events. `keys` are the batch's ordering keys on the first chunk (lock them
-   * so a key's rows get their sequence numbers in commit order), empty on later chunks.
+   * so a key's rows get their sequence numbers in commit order), empty on later chunks. `notify`:
+   * queue the wake-up in the statement (PostgreSQL), for a write that commits on its own; a write
+   * in a caller's transaction is notified after its commit instead (`CommitNotifier`).
    */
-  insert(table: SqlTable, events: readonly NewEvent[], keys: readonly string[], trx: unknown): Promise<void>;
+  insert(
+    table: SqlTable,
+    events: readonly NewEvent[],
+    keys: readonly string[],
+    trx: unknown,
+    notify: boolean,
+  ): Promise<void>;
   /** Lease due events as key runs (see `StoreDriver.claim`); rows as leased. */
   claim(table: SqlTable, request: ClaimRequest): Promise<SqlRow[]>;
   /** A bounded DELETE of rows matching `where` (its last placeholder is the limit). */

@@ -98,8 +98,8 @@ export const postgresql: SqlDialect = {
 
   insertNeedsTransaction: (events) => events.length > INSERT_CHUNK,
 
-  async insert(table, events, keys, trx) {
-    await table.query(...insertSql(table, events, keys), trx);
+  async insert(table, events, keys, trx, notify) {
+    await table.query(...insertSql(table, events, keys, notify), trx);
   },
 
   async claim(table: SqlTable, request: ClaimRequest): Promise<SqlRow[]> {
@@ -137,13 +137,14 @@ SELECT CASE WHEN count(*) = cardinality($1::text[]) THEN NULL ELSE coalesce(arra
 
 /**
  * One INSERT that first takes the keys' advisory locks (held to the end of the transaction, so a
- * key's rows get their sequence numbers in commit order) and queues the NOTIFY, which PostgreSQL
- * delivers only when the transaction commits.
+ * key's rows get their sequence numbers in commit order) and, with `notify`, queues the NOTIFY,
+ * which PostgreSQL delivers only when the transaction commits.
  */
 function insertSql(
   table: SqlTable,
   events: readonly NewEvent[],
   keys: readonly string[],
+  withNotify: boolean,
 ): [string, unknown[]] {
   const { t, now } = table;
   const columns = INSERT_COLUMNS.join(', ');
@@ -151,7 +152,7 @@ function insertSql(
   const rowSql = insertRowSql(now, postgresql.int);
   const params = events.flatMap(insertValues);
   const valuesSql = events.map(() => rowSql).join(', ');
-  const notify = table.channel;
+  const notify = withNotify ? table.channel : false;
   const locks = [...new Set(keys.map(fnv1a))].sort((a, b) => a - b);
   if (locks.length === 0) {
     const insert = `INSERT INTO ${t} (${columns}) VALUES ${valuesSql} ON CONFLICT (id) DO NOTHING`;

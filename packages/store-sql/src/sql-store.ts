@@ -21,6 +21,7 @@ import {
   TransactionRequiredError,
 } from '@dispatch/core';
 import { activityReport } from './activity-sql.js';
+import { CommitNotifier } from './commit-notifier.js';
 import { INSERT_CHUNK } from './dialect.js';
 import { dialectFor } from './dialects.js';
 import type { SqlExecutor } from './executor.js';
@@ -60,6 +61,7 @@ export class SqlStoreDriver implements StoreDriver {
   readonly #transactionHint: string;
   readonly #logger: Logger;
   readonly #statistics: StatisticsKeeper | undefined;
+  readonly #notifier: CommitNotifier | undefined;
   #listener: NotifyListener | undefined;
   #verified = false;
 
@@ -73,6 +75,11 @@ export class SqlStoreDriver implements StoreDriver {
       executor.dialect === 'postgresql' && settings.analyzeWhenStale
         ? new StatisticsKeeper((sql, params) => this.#table.query(sql, params), this.#table.t, this.#logger)
         : undefined;
+    const channel = this.#table.channel;
+    this.#notifier =
+      channel === false
+        ? undefined
+        : new CommitNotifier(() => this.#table.query("SELECT pg_notify(?, '')", [channel]), this.#logger);
   }
 
   get #dialect() {
@@ -123,6 +130,7 @@ export class SqlStoreDriver implements StoreDriver {
     const listener = this.#listener;
     this.#listener = undefined;
     await listener?.close();
+    await this.#notifier?.idle();
     await this.#statistics?.running;
   }
 
@@ -139,20 +147,24 @@ export class SqlStoreDriver implements StoreDriver {
     }
     await this.#ensureVerified(caller?.handle);
     if (caller) {
-      await this.#insertIn(events, caller.handle);
-      caller.onCommit(context.onCommit);
+      // The wake-up goes out after the caller's commit, not inside its transaction.
+      await this.#insertIn(events, caller.handle, false);
+      caller.onCommit(() => {
+        this.#notifier?.committed();
+        context.onCommit();
+      });
       return;
     }
     if (this.#dialect.insertNeedsTransaction(events)) {
-      await this.#executor.transaction((trx) => this.#insertIn(events, trx));
+      await this.#executor.transaction((trx) => this.#insertIn(events, trx, true));
     } else {
-      // One statement: atomic and committed on its own.
-      await this.#insertIn(events, undefined);
+      // One statement: atomic and committed on its own, its NOTIFY with it.
+      await this.#insertIn(events, undefined, true);
     }
     context.onCommit();
   }
 
-  async #insertIn(events: readonly NewEvent[], trx: unknown): Promise<void> {
+  async #insertIn(events: readonly NewEvent[], trx: unknown, notify: boolean): Promise<void> {
     // Every lock of the batch is taken up front in one ascending order, whatever the chunking.
     const keys = [...new Set(events.flatMap((event) => (event.key === null ? [] : [event.key])))];
     for (let start = 0; start < events.length; start += INSERT_CHUNK) {
@@ -162,6 +174,7 @@ export class SqlStoreDriver implements StoreDriver {
         events.slice(start, start + INSERT_CHUNK),
         start === 0 ? keys : [],
         trx,
+        notify,
       );
     }
   }
