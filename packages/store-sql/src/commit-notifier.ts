@@ -20,7 +20,7 @@ export class CommitNotifier {
 
   /** A transaction with events committed: notify the listeners soon. */
   committed(): void {
-    if (this.#running) {
+    if (this.#running !== undefined) {
       this.#again = true;
       return;
     }
