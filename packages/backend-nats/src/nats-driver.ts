@@ -272,37 +272,49 @@ export function createNatsDriver(
       const ready = prepare(events, nc, outcomes);
       if (ready.length === 0) return outcomes;
 
-      let lost!: () => void;
-      const connectionLost = new Promise<never>((_, reject) => {
-        lost = () =>
-          reject(
-            new BackendUnavailableError(
-              `NATS connection to ${target} was lost before JetStream acknowledged`,
-            ),
-          );
+      // One settled result per message, written by its ack's callbacks: no promise per message
+      // beyond the client's own, and one wait for the whole batch.
+      const settled: PromiseSettledResult<PubAck>[] = new Array(ready.length);
+      let waiting = ready.length;
+      let allSettled!: () => void;
+      const done = new Promise<void>((resolve) => {
+        allSettled = resolve;
       });
-      connectionLost.catch(() => undefined);
+      const settle = (i: number, result: PromiseSettledResult<PubAck>) => {
+        if (settled[i] !== undefined) return;
+        settled[i] = result;
+        waiting -= 1;
+        if (waiting === 0) allSettled();
+      };
+      // A lost connection settles every ack still out as unavailable.
+      const lost = () => {
+        const reason = new BackendUnavailableError(
+          `NATS connection to ${target} was lost before JetStream acknowledged`,
+        );
+        for (let i = 0; i < ready.length; i += 1) settle(i, { status: 'rejected', reason });
+      };
       onLost.add(lost);
       // Every publish is started before any ack is awaited. Each call writes its message to the
       // one connection synchronously, in batch order, and the server stores a connection's
       // messages in the order it received them: the batch, and so each key, keeps its order.
-      const acks = ready.map((item): Promise<PubAck> => {
+      ready.forEach((item, i) => {
         const headers = client.transport.headers();
         try {
           for (const [name, value] of item.message.headers) headers.append(name, value);
-          const ack = js.publish(item.subject, item.message.body, {
+          js.publish(item.subject, item.message.body, {
             msgID: item.event.id,
             headers,
             timeout: publishTimeoutMs,
             expect: { streamName: stream },
-          });
-          ack.catch(() => undefined);
-          return Promise.race([ack, connectionLost]);
-        } catch (error) {
-          return Promise.reject(error);
+          }).then(
+            (value) => settle(i, { status: 'fulfilled', value }),
+            (reason: unknown) => settle(i, { status: 'rejected', reason }),
+          );
+        } catch (reason) {
+          settle(i, { status: 'rejected', reason });
         }
       });
-      const settled = await Promise.allSettled(acks);
+      await done;
       onLost.delete(lost);
 
       let downChecked: boolean | undefined;
