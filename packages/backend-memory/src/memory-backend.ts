@@ -35,7 +35,7 @@ type ParsedOptions = z.output<typeof optionsSchema>;
  * An in-process backend for tests and local development: it appends each event to a stream of a
  * `MemoryBroker`, in the Redis stream backend's field format. Nothing leaves the process.
  */
-export const memoryBackend = defineBackend<ParsedOptions>({
+export const memoryBackend = defineBackend<ParsedOptions, MemoryBackendOptions>({
   type: 'memory',
   options: optionsSchema,
   // A second publish of an id is skipped; a batch is appended in order.

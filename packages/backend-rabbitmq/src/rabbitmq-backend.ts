@@ -1,6 +1,6 @@
 import { defineBackend } from '@dispatch/core';
 import { loadAmqplib } from './load-amqplib.js';
-import { type RabbitmqOptions, rabbitmqOptionsSchema } from './options.js';
+import { type RabbitmqOptions, type RabbitmqOptionsInput, rabbitmqOptionsSchema } from './options.js';
 import { createRabbitmqDriver } from './rabbitmq-driver.js';
 
 /**
@@ -8,7 +8,7 @@ import { createRabbitmqDriver } from './rabbitmq-driver.js';
  * message on an exchange; a batch goes out on one confirm channel and each event counts as
  * published only once the broker confirmed it.
  */
-export const rabbitmqBackend = defineBackend<RabbitmqOptions>({
+export const rabbitmqBackend = defineBackend<RabbitmqOptions, RabbitmqOptionsInput>({
   type: 'rabbitmq',
   options: rabbitmqOptionsSchema,
   // No deduplication in RabbitMQ (consumers dedupe by message_id); one batch is one channel, in order.

@@ -99,7 +99,12 @@ export type ResolvedBackendCapabilities = { readonly [K in keyof BackendCapabili
 
 export const BACKEND_BRAND: unique symbol = Symbol.for('dispatch.backend-definition');
 
-export interface BackendDefinition<Options = unknown> {
+/**
+ * `Options`: what `create` receives (the schema's output). `Input`: what a configuration writes in
+ * `OPTIONS` (the schema's input); `defineConfig` types `OPTIONS` with it when the definition itself
+ * is given as `BACKEND`.
+ */
+export interface BackendDefinition<Options = unknown, Input = unknown> {
   readonly [BACKEND_BRAND]: true;
   /** Short identifier of the kind of backend, e.g. `redis-stream`. */
   readonly type: string;
@@ -107,7 +112,7 @@ export interface BackendDefinition<Options = unknown> {
    * Schema for the publisher's `OPTIONS` (zod, valibot, arktype... anything implementing Standard
    * Schema). Validated before `create`; its output is what `create` receives.
    */
-  readonly options?: StandardSchemaV1<unknown, Options> | undefined;
+  readonly options?: StandardSchemaV1<Input, Options> | undefined;
   /**
    * Checks that need no connection, run once when the configuration is loaded (e.g. that the
    * chosen client library is installed). A throw is reported with the configuration's other
@@ -122,12 +127,18 @@ export interface BackendDefinition<Options = unknown> {
   create(options: Options, context: BackendContext): BackendDriver | Promise<BackendDriver>;
 }
 
-export type BackendDefinitionInput<Options> = Omit<BackendDefinition<Options>, typeof BACKEND_BRAND>;
+export type BackendDefinitionInput<Options, Input = unknown> = Omit<
+  BackendDefinition<Options, Input>,
+  typeof BACKEND_BRAND
+>;
 
-/** Declare a backend. Export the result as the module's default export so `BACKEND` can load it. */
-export function defineBackend<Options = Record<string, never>>(
-  definition: BackendDefinitionInput<Options>,
-): BackendDefinition<Options> {
+/**
+ * Declare a backend. Export the result as the module's default export so `BACKEND` can load it.
+ * Give `Input` (the options as a configuration writes them) for typed `OPTIONS` in `defineConfig`.
+ */
+export function defineBackend<Options = Record<string, never>, Input = unknown>(
+  definition: BackendDefinitionInput<Options, Input>,
+): BackendDefinition<Options, Input> {
   return Object.freeze({ ...definition, [BACKEND_BRAND]: true as const });
 }
 

@@ -1,3 +1,4 @@
+import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { z } from 'zod';
 import type { BackendDefinition } from './backend.js';
 import { isBackendDefinition } from './backend.js';
@@ -145,9 +146,51 @@ export interface ResolvedConfig {
   OUTBOX_HANDLERS: Record<string, EventHandler[]>;
 }
 
-/** Identity helper that gives `dispatch.config.ts` its types. */
-export function defineConfig(config: DispatchConfig): DispatchConfig {
-  return config;
+/**
+ * What a definition takes as `OPTIONS`: its schema's input when the definition declares one
+ * (`defineBackend<Options, Input>`), else any object (a module specifier, or an untyped schema).
+ */
+export type OptionsInputOf<D> = D extends {
+  readonly options?: StandardSchemaV1<infer Input, unknown> | undefined;
+}
+  ? unknown extends Input
+    ? Record<string, unknown>
+    : Input
+  : Record<string, unknown>;
+
+/** A publisher whose `OPTIONS` are typed by the definition given as `BACKEND`. */
+export type TypedPublisherConfig<B> = Omit<PublisherConfig, 'BACKEND' | 'OPTIONS'> & {
+  BACKEND: B;
+  OPTIONS?: OptionsInputOf<B> | undefined;
+};
+
+/** `OUTBOX_STORE` with `OPTIONS` typed by the definition given as `STORE` (or `BACKEND`). */
+export type TypedStoreConfig<S> =
+  | (Omit<StoreConfigWithStore, 'STORE' | 'OPTIONS'> & { STORE: S; OPTIONS?: OptionsInputOf<S> | undefined })
+  | (Omit<StoreConfigWithBackend, 'BACKEND' | 'OPTIONS'> & {
+      BACKEND: S;
+      OPTIONS?: OptionsInputOf<S> | undefined;
+    });
+
+/** A configuration whose `OPTIONS` are checked against the definitions it names. */
+export type TypedDispatchConfig<Backends, Store> = Omit<
+  DispatchConfig,
+  'OUTBOX_PUBLISHERS' | 'OUTBOX_STORE'
+> & {
+  OUTBOX_PUBLISHERS: { [Name in keyof Backends]: TypedPublisherConfig<Backends[Name]> };
+  OUTBOX_STORE: TypedStoreConfig<Store>;
+};
+
+/**
+ * Identity helper that gives `dispatch.config.ts` its types. Where `BACKEND` or `STORE` is the
+ * definition itself (imported, not a module specifier), `OPTIONS` is typed by it: completion for
+ * `stream_name`, `max_len` ..., and a type error for an option the definition does not have.
+ */
+export function defineConfig<
+  const Backends extends Record<string, string | BackendDefinition>,
+  Store extends string | StoreDefinition,
+>(config: TypedDispatchConfig<Backends, Store>): DispatchConfig {
+  return config as DispatchConfig;
 }
 
 export const WORKER_DEFAULTS: Complete<WorkerSettings> = {

@@ -24,6 +24,7 @@ export {
   defineConfig,
   type HookSettings,
   type LoggingSettings,
+  type OptionsInputOf,
   PUBLISHING_DEFAULTS,
   type PublisherConfig,
   type PublishingSettings,
@@ -32,6 +33,9 @@ export {
   type RetentionSettings,
   resolveConfig,
   type StoreConfig,
+  type TypedDispatchConfig,
+  type TypedPublisherConfig,
+  type TypedStoreConfig,
   WORKER_DEFAULTS,
   type WorkerSettings,
 } from './config.js';

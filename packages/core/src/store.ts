@@ -281,21 +281,31 @@ export interface StoreContext {
 
 export const STORE_BRAND: unique symbol = Symbol.for('dispatch.store-definition');
 
-export interface StoreDefinition<Options = unknown> {
+/**
+ * `Options`: what `create` receives (the schema's output). `Input`: what a configuration writes in
+ * `OUTBOX_STORE.OPTIONS`; `defineConfig` types `OPTIONS` with it when the definition is given as `STORE`.
+ */
+export interface StoreDefinition<Options = unknown, Input = unknown> {
   readonly [STORE_BRAND]: true;
   /** Short identifier, e.g. `mikro-orm`. */
   readonly type: string;
   /** Schema for `OUTBOX_STORE.OPTIONS` (any Standard Schema implementation). */
-  readonly options?: StandardSchemaV1<unknown, Options> | undefined;
+  readonly options?: StandardSchemaV1<Input, Options> | undefined;
   create(options: Options, context: StoreContext): StoreDriver | Promise<StoreDriver>;
 }
 
-export type StoreDefinitionInput<Options> = Omit<StoreDefinition<Options>, typeof STORE_BRAND>;
+export type StoreDefinitionInput<Options, Input = unknown> = Omit<
+  StoreDefinition<Options, Input>,
+  typeof STORE_BRAND
+>;
 
-/** Declare a store. Export the result as the module's default export so `OUTBOX_STORE` can load it. */
-export function defineStore<Options = Record<string, never>>(
-  definition: StoreDefinitionInput<Options>,
-): StoreDefinition<Options> {
+/**
+ * Declare a store. Export the result as the module's default export so `OUTBOX_STORE` can load it.
+ * Give `Input` (the options as a configuration writes them) for typed `OPTIONS` in `defineConfig`.
+ */
+export function defineStore<Options = Record<string, never>, Input = unknown>(
+  definition: StoreDefinitionInput<Options, Input>,
+): StoreDefinition<Options, Input> {
   return Object.freeze({ ...definition, [STORE_BRAND]: true as const });
 }
 

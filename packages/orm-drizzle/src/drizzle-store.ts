@@ -8,7 +8,7 @@ import { type DrizzleStoreOptions, optionsSchema } from './options.js';
  * The Drizzle outbox store: `OUTBOX_STORE: { STORE: '@dispatch/orm-drizzle', OPTIONS: { db } }`.
  * Creating it does no I/O; `connect()` checks the database version and the table.
  */
-export const drizzleStore = defineStore<DrizzleStoreOptions>({
+export const drizzleStore = defineStore<DrizzleStoreOptions, DrizzleStoreOptions>({
   type: 'drizzle',
   options: optionsSchema,
   create(options, context) {

@@ -2,7 +2,7 @@ import { createDispatch, type Dispatch, defineBackend, defineConfig, published }
 import { int as mysqlInt, mysqlTable, varchar as mysqlVarchar } from 'drizzle-orm/mysql-core';
 import { pgTable, serial, varchar } from 'drizzle-orm/pg-core';
 import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
-import { drizzleStore } from '../src/index.js';
+import { type DrizzleStoreOptions, drizzleStore } from '../src/index.js';
 import type { DatabaseName, TestDatabase } from './databases.js';
 
 /** A backend that accepts everything: these tests are about the store. */
@@ -23,7 +23,10 @@ export async function dispatchFor(
   const dispatch = await createDispatch(
     defineConfig({
       OUTBOX_PUBLISHERS: { default: { BACKEND: acceptAll } },
-      OUTBOX_STORE: { STORE: drizzleStore, OPTIONS: { db, tableName, ...extra } },
+      OUTBOX_STORE: {
+        STORE: drizzleStore,
+        OPTIONS: { db: db as DrizzleStoreOptions['db'], tableName, ...extra },
+      },
       LOGGING: { LEVEL: 'silent' },
     }),
   );

@@ -8,7 +8,7 @@ import { type KyselyStoreOptions, optionsSchema } from './options.js';
  * The Kysely outbox store: `OUTBOX_STORE: { STORE: '@dispatch/orm-kysely', OPTIONS: { db } }`.
  * Creating it does no I/O; `connect()` checks the database version and the table.
  */
-export const kyselyStore = defineStore<KyselyStoreOptions>({
+export const kyselyStore = defineStore<KyselyStoreOptions, KyselyStoreOptions>({
   type: 'kysely',
   options: optionsSchema,
   create(options, { logger }) {

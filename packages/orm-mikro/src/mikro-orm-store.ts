@@ -9,7 +9,7 @@ import type { EntityManagerLike } from './orm-types.js';
  * The MikroORM outbox store: `OUTBOX_STORE: { STORE: '@dispatch/orm-mikro', OPTIONS: { orm } }`.
  * Creating it does no I/O; `connect()` checks the database version and the table.
  */
-export const mikroOrmStore = defineStore<MikroOrmStoreOptions>({
+export const mikroOrmStore = defineStore<MikroOrmStoreOptions, MikroOrmStoreOptions>({
   type: 'mikro-orm',
   options: optionsSchema,
   create(options, context) {

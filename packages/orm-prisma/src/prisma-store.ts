@@ -11,7 +11,7 @@ export const DEFAULT_TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 30_000 } 
  * The Prisma outbox store: `OUTBOX_STORE: { STORE: '@dispatch/orm-prisma', OPTIONS: { prisma } }`.
  * Creating it does no I/O; `connect()` checks the database version and the table.
  */
-export const prismaStore = defineStore<PrismaStoreOptions>({
+export const prismaStore = defineStore<PrismaStoreOptions, PrismaStoreOptions>({
   type: 'prisma',
   options: optionsSchema,
   create(options, { logger }) {

@@ -9,7 +9,7 @@ import type { DataSourceLike } from './typeorm-types.js';
  * The TypeORM outbox store: `OUTBOX_STORE: { STORE: '@dispatch/orm-typeorm', OPTIONS: { dataSource } }`.
  * Creating it does no I/O; `connect()` checks the database version and the table.
  */
-export const typeormStore = defineStore<TypeOrmStoreOptions>({
+export const typeormStore = defineStore<TypeOrmStoreOptions, TypeOrmStoreOptions>({
   type: 'typeorm',
   options: optionsSchema,
   create(options, context) {

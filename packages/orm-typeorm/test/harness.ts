@@ -1,6 +1,6 @@
 import { createDispatch, type Dispatch, defineBackend, defineConfig, published } from '@dispatch/core';
 import { EntitySchema } from 'typeorm';
-import { typeormStore } from '../src/index.js';
+import { type TypeOrmStoreOptions, typeormStore } from '../src/index.js';
 
 /** A backend that accepts everything: these tests are about the store. */
 export const acceptAll = defineBackend({
@@ -20,7 +20,10 @@ export async function dispatchFor(
   const dispatch = await createDispatch(
     defineConfig({
       OUTBOX_PUBLISHERS: { default: { BACKEND: acceptAll } },
-      OUTBOX_STORE: { STORE: typeormStore, OPTIONS: { dataSource, tableName, ...extra } },
+      OUTBOX_STORE: {
+        STORE: typeormStore,
+        OPTIONS: { dataSource: dataSource as TypeOrmStoreOptions['dataSource'], tableName, ...extra },
+      },
       LOGGING: { LEVEL: 'silent' },
     }),
   );
