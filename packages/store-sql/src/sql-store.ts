@@ -79,7 +79,13 @@ export class SqlStoreDriver implements StoreDriver {
     this.#notifier =
       channel === false
         ? undefined
-        : new CommitNotifier(() => this.#table.query("SELECT pg_notify(?, '')", [channel]), this.#logger);
+        : new CommitNotifier(
+            // A prepared statement where the executor has them (the pg pool: the cheaper path).
+            async () =>
+              (await this.#table.prepared("SELECT pg_notify($1, '')", [channel])) ??
+              this.#table.query("SELECT pg_notify(?, '')", [channel]),
+            this.#logger,
+          );
   }
 
   get #dialect() {
