@@ -20,12 +20,17 @@ import { openOrm } from './src/orm.js';
 //
 // BACKEND is a module specifier (a package, or a path like './backends/webhook.ts' resolved against
 // this file's folder) or a definition object. The seed accepted only its one hard-coded string.
+// This example reads the Redis address from REDIS_HOST / REDIS_PORT (the seed's page writes
+// 'localhost' and 6379, the defaults here).
+const REDIS_HOST = process.env.REDIS_HOST ?? 'localhost';
+const REDIS_PORT = Number(process.env.REDIS_PORT ?? 6379);
+
 export const basicPublishers: Record<string, PublisherConfig> = {
   default: {
     BACKEND: '@dispatch/backend-redis-stream',
     OPTIONS: {
-      host: 'localhost',
-      port: 6379,
+      host: REDIS_HOST,
+      port: REDIS_PORT,
       stream_name: 'events',
     },
   },
@@ -81,8 +86,8 @@ export const multiplePublishers: Record<string, PublisherConfig> = {
 // Same names, same defaults, same units (seconds). Unknown keys and wrong types are errors with
 // their key path, reported before anything connects.
 export const redisStreamOptions = {
-  host: 'localhost',
-  port: 6379,
+  host: REDIS_HOST,
+  port: REDIS_PORT,
   db: 0,
   // None: leave it out (undefined). `null` is refused: a password is a string or absent.
   password: process.env.REDIS_PASSWORD,

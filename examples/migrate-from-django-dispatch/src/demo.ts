@@ -41,7 +41,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     Object.entries(config.OUTBOX_PUBLISHERS).map(([name, p]) => [name, String(p.OPTIONS?.stream_name)]),
   );
   const dispatch = await createDispatch(config, { configDir: exampleDir, source: loaded.path });
-  const redis = new Redis({ host: '127.0.0.1', port: 6379 });
+  const redis = new Redis({
+    host: process.env.REDIS_HOST ?? '127.0.0.1',
+    port: Number(process.env.REDIS_PORT ?? 6379),
+  });
   try {
     await dispatch.store.migrate();
     // The seed's local handlers. They now run only after the transaction commits (never for a

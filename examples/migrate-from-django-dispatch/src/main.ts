@@ -10,7 +10,14 @@ const localHighPriority = (config: DispatchConfig): DispatchConfig => {
     ...config,
     OUTBOX_PUBLISHERS: {
       ...config.OUTBOX_PUBLISHERS,
-      high_priority: { ...highPriority, OPTIONS: { ...highPriority.OPTIONS, host: 'localhost' } },
+      high_priority: {
+        ...highPriority,
+        OPTIONS: {
+          ...highPriority.OPTIONS,
+          host: process.env.REDIS_HOST ?? 'localhost',
+          port: Number(process.env.REDIS_PORT ?? 6379),
+        },
+      },
     },
   };
 };
