@@ -1,12 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import amqp from 'amqplib';
-import { exited, isAlive, isRunning, killOnExit, logFile, logTail, run, sleep } from './processes.js';
+import { isAlive, isRunning, run, sleep } from './processes.js';
+import { ServerProcess } from './server-process.js';
 import { restartablePort } from './spare-port.js';
-import { waitFor } from './wait-for.js';
 
 /** The broker's own start script, run directly: the Debian wrapper would switch to the rabbitmq user. */
 export const RABBITMQ_SERVER = '/usr/lib/rabbitmq/bin/rabbitmq-server';
@@ -49,19 +48,14 @@ function passwordHash(password: string): string {
  * (as a crash would), `start()` boots it again on the same port with the same data. A failed start
  * quotes the end of its output. A node still running when this process exits is killed.
  */
-export class RabbitServer {
-  readonly port: number;
-  readonly dir: string;
+export class RabbitServer extends ServerProcess {
   readonly #distPort: number;
   readonly #nodeName: string;
   readonly #binary: string;
-  #child: ChildProcess | undefined;
-  #unregister: (() => void) | undefined;
 
   private constructor(port: number, distPort: number, dir: string, options: RabbitServerOptions) {
-    this.port = port;
+    super('rabbitmq-server', port, dir);
     this.#distPort = distPort;
-    this.dir = dir;
     this.#binary = options.binary ?? RABBITMQ_SERVER;
     this.#nodeName = `${options.name ?? 'dispatch-test'}-${randomUUID().slice(0, 8)}@localhost`;
   }
@@ -73,14 +67,7 @@ export class RabbitServer {
   static async start(options: RabbitServerOptions = {}): Promise<RabbitServer> {
     const dir = mkdtempSync(join(tmpdir(), `${options.name ?? 'dispatch-test'}-rabbitmq-`));
     const server = new RabbitServer(await restartablePort(), await restartablePort(), dir, options);
-    try {
-      server.#writeConfig(options);
-      await server.start();
-    } catch (error) {
-      await server.destroy();
-      throw error;
-    }
-    return server;
+    return ServerProcess.startOrDestroy(server, () => server.#writeConfig(options));
   }
 
   #writeConfig(options: RabbitServerOptions): void {
@@ -136,22 +123,14 @@ export class RabbitServer {
 
   async start(): Promise<void> {
     rmSync(join(this.dir, 'rabbitmq.pid'), { force: true });
-    const logPath = join(this.dir, 'rabbitmq-server.log');
-    const log = logFile(logPath);
-    const child = spawn(this.#binary, [], { env: this.#env(), stdio: ['ignore', log.fd, log.fd] });
-    log.close();
-    this.#child = child;
-    this.#unregister = killOnExit(() => this.killNow(this.#vmPid(), child));
-    await waitFor(() => this.#answers(), {
-      what: `rabbitmq-server on port ${this.port} to answer (logs in ${this.dir}/log)`,
+    await this.launch(this.#binary, [], {
+      log: join(this.dir, 'rabbitmq-server.log'),
+      env: this.#env(),
+      ready: () => this.#answers(),
       timeoutMs: 60_000,
       intervalMs: 100,
-      failure: () =>
-        isRunning(child)
-          ? undefined
-          : new Error(
-              `rabbitmq-server on port ${this.port} exited with ${child.exitCode ?? child.signalCode}\n${logTail(logPath)}`,
-            ),
+      what: `${this.label} to answer (logs in ${this.dir}/log)`,
+      onExit: (child) => this.killNow(this.#vmPid(), child),
     });
   }
 
@@ -167,13 +146,7 @@ export class RabbitServer {
    * clean restart after declaring avoids that.
    */
   async shutdown(): Promise<void> {
-    const child = this.#child;
-    this.#child = undefined;
-    this.#unregister?.();
-    if (!child || !isRunning(child)) return;
-    const done = exited(child);
-    child.kill('SIGTERM');
-    await done;
+    await this.end((child) => child.kill('SIGTERM'));
   }
 
   /** A clean restart: `shutdown()`, then `start()`. */
@@ -183,27 +156,19 @@ export class RabbitServer {
   }
 
   /** Kill the broker at once (SIGKILL to the Erlang VM and its start script), as a crash would. */
-  async stop(): Promise<void> {
-    const child = this.#child;
-    this.#child = undefined;
-    this.#unregister?.();
-    if (!child || !isRunning(child)) return;
-    const done = exited(child);
-    // The start script runs the Erlang VM as its child and records its process id.
-    const vm = this.#vmPid();
-    this.killNow(vm, child);
-    await done;
+  override async stop(): Promise<void> {
+    const vm = await this.end((child) => {
+      // The start script runs the Erlang VM as its child and records its process id.
+      const pid = this.#vmPid();
+      this.killNow(pid, child);
+      return pid;
+    });
     // The VM dies a moment after the signal; until then its port may still take connections.
     while (vm !== undefined && isAlive(vm)) await sleep(20);
   }
 
-  /** The same as `stop()`: a crash. */
-  kill(): Promise<void> {
-    return this.stop();
-  }
-
-  /** SIGKILL now, synchronously (a last resort on a second Ctrl-C). */
-  killNow(vm = this.#vmPid(), child = this.#child): void {
+  /** SIGKILL now, the VM and its start script, synchronously (a last resort on a second Ctrl-C). */
+  override killNow(vm = this.#vmPid(), child = this.child): void {
     if (vm !== undefined && isAlive(vm)) {
       try {
         process.kill(vm, 'SIGKILL');
@@ -215,13 +180,8 @@ export class RabbitServer {
   }
 
   /** Whether this node's broker is running (started and not stopped). */
-  get running(): boolean {
-    return this.#child !== undefined;
-  }
-
-  async destroy(): Promise<void> {
-    await this.stop();
-    rmSync(this.dir, { recursive: true, force: true });
+  override get running(): boolean {
+    return this.child !== undefined;
   }
 
   #vmPid(): number | undefined {

@@ -1,10 +1,10 @@
-import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isRunning, killChild, killOnExit, logFile, logTail, run, sleep } from './processes.js';
+import { run, sleep } from './processes.js';
+import { ServerProcess } from './server-process.js';
 import { isPortFree, sparePort } from './spare-port.js';
-import { waitFor } from './wait-for.js';
 
 export interface RedisServerOptions {
   /** Extra `redis-server` arguments (they come last, so they override the defaults). */
@@ -29,44 +29,26 @@ export interface RedisServerOptions {
  * start it again on the same port. Its output goes to `redis.log` in the folder; a failed start
  * quotes the end of it. A server still running when this process exits is killed.
  */
-export class RedisServer {
-  readonly port: number;
-  readonly dir: string;
-  #child: ChildProcess | undefined;
-  #unregister: (() => void) | undefined;
+export class RedisServer extends ServerProcess {
   readonly #args: string[];
   readonly #cliArgs: string[];
   readonly #appendOnly: boolean;
   readonly #startTimeoutMs: number;
 
   private constructor(port: number, options: RedisServerOptions) {
-    this.port = port;
+    super('redis-server', port, mkdtempSync(join(tmpdir(), options.dirPrefix ?? 'dispatch-redis-')));
     this.#args = options.args ?? [];
     this.#cliArgs = options.cliArgs ?? [];
     this.#appendOnly = options.appendOnly ?? false;
     this.#startTimeoutMs = options.startTimeoutMs ?? 30_000;
-    this.dir = mkdtempSync(join(tmpdir(), options.dirPrefix ?? 'dispatch-redis-'));
   }
 
   static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
-    const server = new RedisServer(options.port ?? (await sparePort()), options);
-    try {
-      await server.start();
-    } catch (error) {
-      // Nobody else holds a reference to it: remove it here or it outlives the run.
-      await server.destroy();
-      throw error;
-    }
-    return server;
+    return ServerProcess.startOrDestroy(new RedisServer(options.port ?? (await sparePort()), options));
   }
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}/0`;
-  }
-
-  /** Whether it was started and not stopped since. */
-  get running(): boolean {
-    return this.#child !== undefined && isRunning(this.#child);
   }
 
   async start(): Promise<void> {
@@ -75,45 +57,11 @@ export class RedisServer {
       : ['--appendonly', 'no'];
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', ...persistence];
     args.push('--dir', this.dir, ...this.#args);
-    const logPath = join(this.dir, 'redis.log');
-    const log = logFile(logPath);
-    const child = spawn('redis-server', args, { stdio: ['ignore', log.fd, log.fd] });
-    log.close();
-    this.#child = child;
-    this.#unregister = killOnExit(() => child.kill('SIGKILL'));
-    await waitFor(() => this.ping(), {
-      what: `redis-server on port ${this.port} to answer`,
+    await this.launch('redis-server', args, {
+      log: join(this.dir, 'redis.log'),
+      ready: () => this.ping(),
       timeoutMs: this.#startTimeoutMs,
-      failure: () =>
-        isRunning(child)
-          ? undefined
-          : new Error(
-              `redis-server on port ${this.port} exited with ${child.exitCode ?? child.signalCode}\n${logTail(logPath)}`,
-            ),
     });
-  }
-
-  /** Kill it outright (SIGKILL), as a crash or a pulled plug would. */
-  async stop(): Promise<void> {
-    const child = this.#child;
-    this.#child = undefined;
-    this.#unregister?.();
-    await killChild(child);
-  }
-
-  /** The same as `stop()`: a crash. */
-  kill(): Promise<void> {
-    return this.stop();
-  }
-
-  /** SIGKILL now, synchronously (a last resort on a second Ctrl-C). */
-  killNow(): void {
-    if (this.#child && isRunning(this.#child)) this.#child.kill('SIGKILL');
-  }
-
-  async destroy(): Promise<void> {
-    await this.stop();
-    rmSync(this.dir, { recursive: true, force: true });
   }
 
   /** Whether it answers PING (a server with requirepass answers NOAUTH: up, just not to strangers). */
