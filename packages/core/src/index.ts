@@ -8,6 +8,7 @@ export {
   type BackendDriver,
   type BackendHealth,
   backendCapabilities,
+  type CapabilitiesOf,
   defineBackend,
   type FailureKind,
   failed,
@@ -121,13 +122,16 @@ export {
   type OutboxStore,
   type OutcomeRecord,
   type RecordResult,
+  type ResolvedStoreCapabilities,
   STORE_BRAND,
+  type StoreCapabilities,
   type StoreContext,
   type StoreDefinition,
   type StoreDefinitionInput,
   type StoreDriver,
   type StoreHealth,
   type StoreStats,
+  storeCapabilities,
 } from './store.js';
 export { type CallContext, withDeadline, withTimeout } from './timeout.js';
 export {

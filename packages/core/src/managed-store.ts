@@ -3,7 +3,14 @@ import { ClosedError, ConfigError, InvalidArgumentError } from './errors.js';
 import type { Logger } from './logger.js';
 import { redactText } from './redact.js';
 import { validateWith } from './schema-issues.js';
-import type { ClaimRequest, MigrateResult, OutboxStore, StoreDefinition, StoreDriver } from './store.js';
+import {
+  type ClaimRequest,
+  type MigrateResult,
+  type OutboxStore,
+  type StoreDefinition,
+  type StoreDriver,
+  storeCapabilities,
+} from './store.js';
 import { type CallContext, withDeadline } from './timeout.js';
 import { unreachableStore } from './unreachable.js';
 
@@ -127,6 +134,7 @@ export async function createStore<O>(
 
   return {
     type: definition.type,
+    capabilities: storeCapabilities(definition, validated),
     async migrate() {
       const driver = await instance();
       let result: MigrateResult;

@@ -398,6 +398,8 @@ const optionsSchema = z.strictObject({
 export const memoryStore = defineStore<MemoryStoreOptions>({
   type: 'memory',
   options: optionsSchema,
+  // Wake-ups reach the stores of this process that share the database (there is no other process).
+  capabilities: { transactions: true, wakeups: true },
   create: (options) =>
     new MemoryStoreDriver(options.database ?? new MemoryDatabase(), options.requireTransaction ?? false),
 });

@@ -1,4 +1,5 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
+import type { CapabilitiesOf } from './backend.js';
 import type { EventStatus, NewEvent, OutboxEvent } from './event.js';
 import type { Logger } from './logger.js';
 import type { CallContext } from './timeout.js';
@@ -279,6 +280,17 @@ export interface StoreContext {
   configDir: string;
 }
 
+/** What a store can do. Declared on its definition; the conformance suite reads it there. */
+export interface StoreCapabilities {
+  /** It writes inside a caller's transaction (`insert` with `{ transaction }`). @default false */
+  transactions?: boolean | undefined;
+  /** Its `subscribe` wakes listeners when events commit, from any process. @default false */
+  wakeups?: boolean | undefined;
+}
+
+/** `StoreCapabilities` with the defaults filled in. */
+export type ResolvedStoreCapabilities = { readonly [K in keyof StoreCapabilities]-?: boolean };
+
 export const STORE_BRAND: unique symbol = Symbol.for('dispatch.store-definition');
 
 /**
@@ -291,7 +303,24 @@ export interface StoreDefinition<Options = unknown, Input = unknown> {
   readonly type: string;
   /** Schema for `OUTBOX_STORE.OPTIONS` (any Standard Schema implementation). */
   readonly options?: StandardSchemaV1<Input, Options> | undefined;
+  /**
+   * What it can do: fixed, or from the validated options (e.g. wake-ups only on PostgreSQL).
+   * @default { transactions: false, wakeups: false }
+   */
+  readonly capabilities?: StoreCapabilities | CapabilitiesOf<Options, StoreCapabilities> | undefined;
   create(options: Options, context: StoreContext): StoreDriver | Promise<StoreDriver>;
+}
+
+/** The capabilities a definition declares for these options, with the defaults filled in. */
+export function storeCapabilities<O>(
+  definition: Pick<StoreDefinition<O>, 'capabilities'>,
+  options: O,
+): ResolvedStoreCapabilities {
+  const declared =
+    typeof definition.capabilities === 'function'
+      ? definition.capabilities(options)
+      : (definition.capabilities ?? {});
+  return Object.freeze({ transactions: declared.transactions ?? false, wakeups: declared.wakeups ?? false });
 }
 
 export type StoreDefinitionInput<Options, Input = unknown> = Omit<
@@ -322,6 +351,8 @@ export function isStoreDefinition(value: unknown): value is StoreDefinition {
  */
 export interface OutboxStore extends Omit<StoreDriver, 'connect' | 'migrate' | 'subscribe'> {
   readonly type: string;
+  /** What the definition declares for these options. */
+  readonly capabilities: ResolvedStoreCapabilities;
   /** Create or update the schema; a no-op for stores without one. */
   migrate(): Promise<MigrateResult>;
   /** Wake-ups from the store; resolves to a no-op unsubscribe when the store has no channel. */

@@ -10,5 +10,4 @@ runStoreConformance({
       transaction: (work) => database.transaction(work),
     };
   },
-  capabilities: { transactions: true, wakeups: true },
 });

@@ -1,5 +1,5 @@
 import { defineStore, InvalidArgumentError } from '@dispatch/core';
-import { resolveSqlStoreOptions } from '@dispatch/store-sql';
+import { resolveSqlStoreOptions, sqlStoreCapabilities } from '@dispatch/store-sql';
 import { detectDialect } from './detect-driver.js';
 import { DrizzleStoreDriver } from './drizzle-store-driver.js';
 import { type DrizzleStoreOptions, optionsSchema } from './options.js';
@@ -11,6 +11,11 @@ import { type DrizzleStoreOptions, optionsSchema } from './options.js';
 export const drizzleStore = defineStore<DrizzleStoreOptions, DrizzleStoreOptions>({
   type: 'drizzle',
   options: optionsSchema,
+  capabilities: (options) =>
+    sqlStoreCapabilities({
+      dialect: () => detectDialect(options.db, options.dialect),
+      notifyChannel: options.notifyChannel,
+    }),
   create(options, context) {
     const dialect = detectDialect(options.db, options.dialect);
     const settings = resolveSqlStoreOptions(options);

@@ -1,5 +1,5 @@
 import { ConfigError, defineStore } from '@dispatch/core';
-import { resolveSqlStoreOptions, SqlStoreDriver } from '@dispatch/store-sql';
+import { resolveSqlStoreOptions, SqlStoreDriver, sqlStoreCapabilities } from '@dispatch/store-sql';
 import { detectDialect } from './detect-dialect.js';
 import { KyselyExecutor } from './kysely-executor.js';
 import { type KyselyStoreOptions, optionsSchema } from './options.js';
@@ -11,6 +11,13 @@ import { type KyselyStoreOptions, optionsSchema } from './options.js';
 export const kyselyStore = defineStore<KyselyStoreOptions, KyselyStoreOptions>({
   type: 'kysely',
   options: optionsSchema,
+  // LISTEN needs a connection of its own: only with `pgPool`.
+  capabilities: (options) =>
+    sqlStoreCapabilities({
+      dialect: () => options.dialect ?? detectDialect(options.db),
+      notifyChannel: options.notifyChannel,
+      listens: options.pgPool !== undefined,
+    }),
   create(options, { logger }) {
     const settings = resolveSqlStoreOptions(options);
     const dialect = options.dialect ?? detectDialect(options.db);

@@ -1,5 +1,5 @@
 import { defineStore, InvalidArgumentError } from '@dispatch/core';
-import { resolveSqlStoreOptions } from '@dispatch/store-sql';
+import { resolveSqlStoreOptions, sqlStoreCapabilities } from '@dispatch/store-sql';
 import { detectDialect } from './detect-dialect.js';
 import { MikroOrmStoreDriver } from './mikro-orm-store-driver.js';
 import { type MikroOrmStoreOptions, optionsSchema } from './options.js';
@@ -12,6 +12,11 @@ import type { EntityManagerLike } from './orm-types.js';
 export const mikroOrmStore = defineStore<MikroOrmStoreOptions, MikroOrmStoreOptions>({
   type: 'mikro-orm',
   options: optionsSchema,
+  capabilities: (options) =>
+    sqlStoreCapabilities({
+      dialect: () => detectDialect(options.orm.em as EntityManagerLike),
+      notifyChannel: options.notifyChannel,
+    }),
   create(options, context) {
     const em = options.orm.em as EntityManagerLike;
     const settings = resolveSqlStoreOptions(options);

@@ -28,6 +28,5 @@ export function runConformanceOn(
       };
     },
     // LISTEN/NOTIFY is PostgreSQL's; the other databases rely on polling.
-    capabilities: { transactions: true, wakeups: db === 'postgresql' },
   });
 }

@@ -1,5 +1,5 @@
 import { ConfigError, defineStore } from '@dispatch/core';
-import { resolveSqlStoreOptions, SqlStoreDriver } from '@dispatch/store-sql';
+import { resolveSqlStoreOptions, SqlStoreDriver, sqlStoreCapabilities } from '@dispatch/store-sql';
 import { detectDialect } from './detect-dialect.js';
 import { optionsSchema, type PrismaStoreOptions } from './options.js';
 import { PrismaExecutor } from './prisma-executor.js';
@@ -14,6 +14,13 @@ export const DEFAULT_TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 30_000 } 
 export const prismaStore = defineStore<PrismaStoreOptions, PrismaStoreOptions>({
   type: 'prisma',
   options: optionsSchema,
+  // Prisma cannot hold a LISTEN connection: wake-ups only with `pgPool`.
+  capabilities: (options) =>
+    sqlStoreCapabilities({
+      dialect: () => options.dialect ?? detectDialect(options.prisma),
+      notifyChannel: options.notifyChannel,
+      listens: options.pgPool !== undefined,
+    }),
   create(options, { logger }) {
     const settings = resolveSqlStoreOptions(options);
     const dialect = options.dialect ?? detectDialect(options.prisma);

@@ -41,6 +41,5 @@ export function runConformanceOn(
       };
     },
     // LISTEN/NOTIFY is PostgreSQL's, and needs the pg Pool; the other databases rely on polling.
-    capabilities: { transactions: true, wakeups: withPool },
   });
 }

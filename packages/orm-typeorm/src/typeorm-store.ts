@@ -1,5 +1,5 @@
 import { defineStore, InvalidArgumentError } from '@dispatch/core';
-import { resolveSqlStoreOptions, SqlStoreDriver } from '@dispatch/store-sql';
+import { resolveSqlStoreOptions, SqlStoreDriver, sqlStoreCapabilities } from '@dispatch/store-sql';
 import { detectDialect } from './detect-dialect.js';
 import { optionsSchema, type TypeOrmStoreOptions } from './options.js';
 import { TypeOrmExecutor } from './typeorm-executor.js';
@@ -12,6 +12,11 @@ import type { DataSourceLike } from './typeorm-types.js';
 export const typeormStore = defineStore<TypeOrmStoreOptions, TypeOrmStoreOptions>({
   type: 'typeorm',
   options: optionsSchema,
+  capabilities: (options) =>
+    sqlStoreCapabilities({
+      dialect: () => detectDialect(options.dataSource as unknown as DataSourceLike),
+      notifyChannel: options.notifyChannel,
+    }),
   create(options, context) {
     const settings = resolveSqlStoreOptions(options);
     const dialect = detectDialect(options.dataSource as unknown as DataSourceLike);

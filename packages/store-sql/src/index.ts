@@ -1,3 +1,4 @@
+export { sqlStoreCapabilities } from './capabilities.js';
 export { CommitCallbacks, type TransactionStatus } from './commit-callbacks.js';
 export type { SqlDialect } from './dialect.js';
 export { dialectFor } from './dialects.js';

@@ -22,6 +22,5 @@ for (const db of DRIVER_DATABASES) {
         cleanup: () => opened.drop(tableName),
       };
     },
-    capabilities: { transactions: true, wakeups: db === 'postgresql' },
   });
 }

@@ -12,12 +12,19 @@ import {
   type SqlExecutor,
   SqlStoreDriver,
   type SqlStoreOptions,
+  sqlStoreCapabilities,
 } from '../src/index.js';
 import { mysqlExecutor, PG_CONFIG, pgExecutor, sqliteExecutor } from './driver-executors.js';
 
 /** The store on an executor passed in the options, as an ORM package would define it. */
 export const driverStore = defineStore<SqlStoreOptions & { executor: SqlExecutor }>({
   type: 'sql-on-driver',
+  capabilities: ({ executor, notifyChannel }) =>
+    sqlStoreCapabilities({
+      dialect: () => executor.dialect,
+      notifyChannel,
+      listens: executor.listen !== undefined,
+    }),
   create: ({ executor, ...options }, { logger }) =>
     new SqlStoreDriver(executor, { ...resolveSqlStoreOptions(options), logger }),
 });

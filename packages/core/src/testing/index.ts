@@ -1,11 +1,11 @@
 export type { BackendCapabilities } from '../backend.js';
 export { MemoryDatabase, type MemoryStoreOptions, MemoryTransaction, memoryStore } from '../memory-store.js';
+export type { StoreCapabilities } from '../store.js';
 export { type BackendConformanceOptions, runBackendConformance } from './backend-suite.js';
 export { makeNewEvent, makeOutboxEvent, sleep } from './fixtures.js';
 export { type LogLine, recordingLogger } from './recording-logger.js';
 export {
   runStoreConformance,
-  type StoreCapabilities,
   type StoreConformanceOptions,
   type StoreUnderTest,
 } from './store-suite.js';

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe } from 'vitest';
 import type { NewEvent } from '../event.js';
 import { silentLogger } from '../logger.js';
 import { createStore } from '../managed-store.js';
-import type { OutboxStore, StoreDefinition } from '../store.js';
+import type { OutboxStore, ResolvedStoreCapabilities, StoreCapabilities, StoreDefinition } from '../store.js';
 import { describeDashboardQueries } from './activity-suite.js';
 import { describeClaiming, describeLeasesAndFencing } from './claim-suite.js';
 import { makeNewEvent } from './fixtures.js';
@@ -12,14 +12,6 @@ import { describeOutcomes } from './outcome-suite.js';
 import type { StoreSuiteContext } from './suite-context.js';
 import { describeWakeups } from './wakeup-suite.js';
 import { describeTransactions, describeWriting } from './write-suite.js';
-
-/** What a store declares about itself; groups of tests run or skip from these. */
-export interface StoreCapabilities {
-  /** It can write inside a caller's transaction (the `transaction` hook is given). */
-  transactions?: boolean | undefined;
-  /** It has a wake-up channel (`subscribe`) that fires on commit. */
-  wakeups?: boolean | undefined;
-}
 
 export interface StoreUnderTest {
   definition: StoreDefinition;
@@ -35,6 +27,10 @@ export interface StoreConformanceOptions {
   name: string;
   /** A fresh, migrated, EMPTY store for each test. */
   store: () => Promise<StoreUnderTest>;
+  /**
+   * @deprecated Declare `capabilities` on the definition (`defineStore`); the suite reads them
+   * there. Given here, they override the definition's.
+   */
   capabilities?: StoreCapabilities | undefined;
   setup?: (() => Promise<void> | void) | undefined;
   teardown?: (() => Promise<void> | void) | undefined;
@@ -44,7 +40,13 @@ export interface StoreConformanceOptions {
 
 /** The rules every outbox store must follow. Call it inside a vitest test file. */
 export function runStoreConformance(options: StoreConformanceOptions): void {
-  const capabilities = options.capabilities ?? {};
+  const override = Object.fromEntries(
+    Object.entries(options.capabilities ?? {}).filter(([, value]) => value !== undefined),
+  );
+  const capabilitiesOf = (store: OutboxStore): ResolvedStoreCapabilities => ({
+    ...store.capabilities,
+    ...override,
+  });
   const shortLease = options.shortLeaseMs ?? 300;
   const cleanups: (() => Promise<void>)[] = [];
   let current: StoreUnderTest | undefined;
@@ -80,7 +82,12 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
     insert,
     seed,
     current: () => current,
-    capabilities,
+    capabilitiesOf,
+    requires: (test, store, ...needed) => {
+      const declared = capabilitiesOf(store);
+      const missing = needed.filter((name) => !declared[name]);
+      if (missing.length > 0) test.skip(`does not declare ${missing.join(', ')}`);
+    },
     shortLease,
   };
 

@@ -1,7 +1,8 @@
+import type { TestContext } from 'vitest';
 import type { NewEvent, OutboxEvent } from '../event.js';
-import type { OutboxStore } from '../store.js';
+import type { OutboxStore, ResolvedStoreCapabilities } from '../store.js';
 import type { ActivityCaseTools } from './activity-suite.js';
-import type { StoreCapabilities, StoreUnderTest } from './store-suite.js';
+import type { StoreUnderTest } from './store-suite.js';
 
 /** A lease no test outlives. */
 export const LONG_LEASE = 60_000;
@@ -12,7 +13,10 @@ export interface StoreSuiteContext extends ActivityCaseTools {
   seed: (store: OutboxStore, count: number, overrides?: Partial<NewEvent>) => Promise<NewEvent[]>;
   /** The store under test of the running test (with its `transaction` hook), once `fresh()` ran. */
   current: () => StoreUnderTest | undefined;
-  capabilities: StoreCapabilities;
+  /** What the store under test declares (its definition's capabilities, the suite option on top). */
+  capabilitiesOf: (store: OutboxStore) => ResolvedStoreCapabilities;
+  /** Skip the running test unless the store declares every one of `needed`. */
+  requires: (test: TestContext, store: OutboxStore, ...needed: (keyof ResolvedStoreCapabilities)[]) => void;
   /** Lease used by the lease-expiry cases. */
   shortLease: number;
 }

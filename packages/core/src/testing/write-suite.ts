@@ -87,11 +87,12 @@ export function describeWriting(context: StoreSuiteContext): void {
  * Called inside `runStoreConformance`, so every store runs it.
  */
 export function describeTransactions(context: StoreSuiteContext): void {
-  const { fresh, current, capabilities } = context;
+  const { fresh, current, requires } = context;
 
-  describe.skipIf(!capabilities.transactions)('transactions', () => {
-    it('makes events visible, and calls onCommit, only when the caller commits', async () => {
+  describe('transactions', () => {
+    it('makes events visible, and calls onCommit, only when the caller commits', async (test) => {
       const store = await fresh();
+      requires(test, store, 'transactions');
       const event = makeNewEvent();
       let commits = 0;
       await current()!.transaction!(async (tx) => {
@@ -102,8 +103,9 @@ export function describeTransactions(context: StoreSuiteContext): void {
       expect((await store.get(event.id))?.status).toBe('pending');
     });
 
-    it('leaves nothing, and never calls onCommit, when the caller rolls back', async () => {
+    it('leaves nothing, and never calls onCommit, when the caller rolls back', async (test) => {
       const store = await fresh();
+      requires(test, store, 'transactions');
       const event = makeNewEvent();
       let commits = 0;
       await expect(
