@@ -1,17 +1,21 @@
-import type { Logger } from '@dispatch/core';
+import { type Logger, withTimeout } from '@dispatch/core';
+
+/** Longest one NOTIFY may take: one stuck on a dead connection must not hold back the next ones. */
+const NOTIFY_TIMEOUT_MS = 10_000;
 
 /**
  * The PostgreSQL NOTIFY for events written in a caller's transaction, sent on the store's own
  * connection once that transaction has committed, instead of inside it: the business transaction
  * no longer carries the notification, and commits that land while one NOTIFY is on its way share
  * the next one (a wake-up says "look", not what to look at). One is in flight at a time; a failed
- * one is logged and dropped, since the worker's poll picks the events up anyway.
+ * or timed-out one is logged and dropped, since the worker's poll picks the events up anyway.
  */
 export class CommitNotifier {
   readonly #send: () => Promise<unknown>;
   readonly #logger: Logger;
-  #running: Promise<void> | undefined;
+  #running = false;
   #again = false;
+  #stopped = false;
 
   constructor(send: () => Promise<unknown>, logger: Logger) {
     this.#send = send;
@@ -20,12 +24,14 @@ export class CommitNotifier {
 
   /** A transaction with events committed: notify the listeners soon. */
   committed(): void {
-    if (this.#running !== undefined) {
+    if (this.#stopped) return;
+    if (this.#running) {
       this.#again = true;
       return;
     }
-    this.#running = this.#loop().finally(() => {
-      this.#running = undefined;
+    this.#running = true;
+    void this.#loop().finally(() => {
+      this.#running = false;
     });
   }
 
@@ -33,18 +39,21 @@ export class CommitNotifier {
     do {
       this.#again = false;
       try {
-        await this.#send();
+        await withTimeout(this.#send(), NOTIFY_TIMEOUT_MS, 'the wake-up NOTIFY');
       } catch (error) {
         this.#logger.debug(
           { err: (error as Error).message },
           'could not send the wake-up NOTIFY; workers find the events at their next poll',
         );
       }
-    } while (this.#again);
+    } while (this.#again && !this.#stopped);
   }
 
-  /** Wait for the NOTIFY on its way, if any (before the connection closes). */
-  async idle(): Promise<void> {
-    await this.#running;
+  /**
+   * Send nothing more. A NOTIFY on its way is not waited for: closing must not hang on a
+   * connection that died under it, and a lost wake-up costs at most one poll interval.
+   */
+  stop(): void {
+    this.#stopped = true;
   }
 }

@@ -136,7 +136,7 @@ export class SqlStoreDriver implements StoreDriver {
     const listener = this.#listener;
     this.#listener = undefined;
     await listener?.close();
-    await this.#notifier?.idle();
+    this.#notifier?.stop();
     await this.#statistics?.running;
   }
 
