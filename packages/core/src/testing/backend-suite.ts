@@ -163,6 +163,7 @@ export function runBackendConformance(options: BackendConformanceOptions): void 
 
       it('stores a batch in the order given, when it declares preservesBatchOrder', async (test) => {
         const backend = await fresh();
+        // A backend that declares it may reorder a batch owes no order here (the worker sends keys in waves).
         if (!capabilitiesOf(backend).preservesBatchOrder) test.skip('declares preservesBatchOrder: false');
         const events = Array.from({ length: 20 }, (_, n) => makeOutboxEvent({ data: { n } }));
         await backend.publish(events);
@@ -174,6 +175,7 @@ export function runBackendConformance(options: BackendConformanceOptions): void 
     describe.skipIf(!options.readBack)('idempotent append', () => {
       it('publishing the same batch twice stores each event once, when it declares idempotent', async (test) => {
         const backend = await fresh();
+        // At-least-once backends (RabbitMQ) declare it and owe no deduplication.
         if (!capabilitiesOf(backend).idempotent) test.skip('declares idempotent: false');
         const events = Array.from({ length: 10 }, (_, n) => makeOutboxEvent({ data: { n } }));
         const first = await backend.publish(events);
