@@ -5,13 +5,11 @@ import type { CloudEvent } from './cloud-event.js';
 import {
   DEFAULT_PUBLISH_TIMEOUT,
   DEFAULT_STORE_TIMEOUT,
-  type DispatchConfig,
   loadableEntries,
-  type ResolvedConfig,
   resolveConfig,
-  type StoreKey,
   storeKeyOf,
 } from './config.js';
+import type { DispatchConfig, ResolvedConfig, StoreKey } from './config-types.js';
 import { ClosedError, ConfigError, hasErrorCode, InvalidEventError, type Issue } from './errors.js';
 import type { NewEvent } from './event.js';
 import {

@@ -21,26 +21,28 @@ export { type CloudEvent, cloudEventJson, toCloudEvent } from './cloud-event.js'
 export {
   DEFAULT_PUBLISH_TIMEOUT,
   DEFAULT_STORE_TIMEOUT,
+  PUBLISHING_DEFAULTS,
+  RETENTION_DEFAULTS,
+  resolveConfig,
+  WORKER_DEFAULTS,
+} from './config.js';
+export { CONFIG_FILE_NAMES, type LoadedConfigFile, loadConfigFile } from './config-file.js';
+export {
   type DispatchConfig,
   defineConfig,
   type HookSettings,
   type LoggingSettings,
   type OptionsInputOf,
-  PUBLISHING_DEFAULTS,
   type PublisherConfig,
   type PublishingSettings,
-  RETENTION_DEFAULTS,
   type ResolvedConfig,
   type RetentionSettings,
-  resolveConfig,
   type StoreConfig,
   type TypedDispatchConfig,
   type TypedPublisherConfig,
   type TypedStoreConfig,
-  WORKER_DEFAULTS,
   type WorkerSettings,
-} from './config.js';
-export { CONFIG_FILE_NAMES, type LoadedConfigFile, loadConfigFile } from './config-file.js';
+} from './config-types.js';
 export {
   type CreateDispatchOptions,
   createDispatch,
