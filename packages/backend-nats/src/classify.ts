@@ -1,4 +1,4 @@
-import { dispatchFailureKind, type FailureKind } from '@dispatch/core';
+import { CONNECTION_FAILURE_CODES, dispatchFailureKind, type FailureKind } from '@dispatch/core';
 
 /** JetStream API error codes (`err_code`) this backend tells apart. */
 export const JS_ERR = {
@@ -28,19 +28,8 @@ const UNAVAILABLE_NAMES = new Set([
 /** Errors that say this message can never be published as it is. */
 const REJECTED_NAMES = new Set(['PermissionViolationError', 'InvalidSubjectError']);
 
-const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'EHOSTDOWN',
-]);
+/** Socket-level errors (Node codes) that mean the server is unreachable. */
+const UNAVAILABLE_CODES = new Set(CONNECTION_FAILURE_CODES);
 
 /** A stream out of room under `discard: new`, or a server out of storage: no write goes through. */
 const FULL =

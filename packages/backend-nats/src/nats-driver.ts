@@ -3,11 +3,9 @@ import {
   type BackendDriver,
   type BackendHealth,
   BackendUnavailableError,
-  EventRejectedError,
   type FailureKind,
-  failed,
+  failedWith,
   type OutboxEvent,
-  PublishFailedError,
   type PublishOutcome,
   published,
   redactText,
@@ -38,13 +36,6 @@ interface Session {
 }
 
 const WARN_EVERY_MS = 30_000;
-
-function outcomeError(kind: FailureKind, message: string, cause?: unknown): Error {
-  const options = cause === undefined ? {} : { cause };
-  if (kind === 'unavailable') return new BackendUnavailableError(message, options);
-  if (kind === 'rejected') return new EventRejectedError(message, options);
-  return new PublishFailedError(message, options);
-}
 
 const errorText = (error: unknown): string =>
   redactText(error instanceof Error ? error.message : String(error));
@@ -186,7 +177,7 @@ export function createNatsDriver(
     const heldKeys = new Set<string>();
     const maxPayload = nc.info?.max_payload ?? Number.POSITIVE_INFINITY;
     const reject = (index: number, event: OutboxEvent, message: string, kind: FailureKind = 'rejected') => {
-      outcomes[index] = failed(event.id, kind, outcomeError(kind, message));
+      outcomes[index] = failedWith(event.id, kind, message);
       if (event.key !== null) heldKeys.add(event.key);
     };
     events.forEach((event, index) => {
@@ -336,7 +327,7 @@ export function createNatsDriver(
             ? `JetStream at ${target} is not answering on "${item.subject}"`
             : `stream "${stream}" did not answer on "${item.subject}": it is missing or was recreated${options.stream_mode === 'create' ? '; it is created again on the next publish' : ''}`;
         }
-        outcomes[item.index] = failed(item.event.id, kind, outcomeError(kind, message, error));
+        outcomes[item.index] = failedWith(item.event.id, kind, message, error);
       }
       return outcomes;
     },

@@ -1,4 +1,4 @@
-import { suggestKey } from '@dispatch/core';
+import { PLACEHOLDER_LIST, suggestKey, unknownPlaceholders } from '@dispatch/core';
 import { z } from 'zod';
 import {
   isStaticSubject,
@@ -8,7 +8,6 @@ import {
   type SubjectFunction,
   streamSubjectsFor,
   subjectPatternProblem,
-  unknownPlaceholders,
 } from './subject.js';
 
 /** TLS client settings: files, resolved against the configuration file's folder. */
@@ -64,8 +63,6 @@ const streamSubject = z.string({ error: 'expected a subject' }).superRefine((pat
   const problem = subjectPatternProblem(pattern);
   if (problem) ctx.addIssue({ code: 'custom', message: `"${pattern}" ${problem}` });
 });
-
-const placeholderList = SUBJECT_PLACEHOLDERS.map((p) => `{${p}}`).join(' ');
 
 export const natsOptionsSchema = z
   .strictObject({
@@ -200,7 +197,7 @@ export const natsOptionsSchema = z
       for (const name of unknown) {
         const suggestion = suggestKey(name, SUBJECT_PLACEHOLDERS);
         const hint = suggestion ? `did you mean {${suggestion}}? ` : '';
-        issue('subject', `unknown placeholder {${name}}; ${hint}(placeholders: ${placeholderList})`);
+        issue('subject', `unknown placeholder {${name}}; ${hint}(placeholders: ${PLACEHOLDER_LIST})`);
       }
       if (unknown.length === 0) {
         // A template's own structure must be valid whatever the values: check it with a sample value.

@@ -1,3 +1,4 @@
+import { unknownPlaceholders } from '@dispatch/core';
 import { makeOutboxEvent } from '@dispatch/core/testing';
 import { describe, expect, it } from 'vitest';
 import {
@@ -6,7 +7,6 @@ import {
   streamSubjectsFor,
   subjectPatternProblem,
   subjectResolver,
-  unknownPlaceholders,
 } from './subject.js';
 
 describe('subject templates', () => {

@@ -1,15 +1,16 @@
-import type { OutboxEvent } from '@dispatch/core';
+import {
+  eventNameResolver,
+  hasPlaceholder,
+  isPlainName,
+  NAME_TEMPLATE_PLACEHOLDERS,
+  type OutboxEvent,
+} from '@dispatch/core';
 
 /** Picks the subject for an event; must return a subject the stream takes. */
 export type SubjectFunction = (event: OutboxEvent) => string;
 
 /** The placeholders a `subject` template may use: the same as the Redis backend's `stream_name`. */
-export const SUBJECT_PLACEHOLDERS = ['event_type', 'source', 'subject', 'key', 'backend'] as const;
-
-const PLACEHOLDER_SOURCE = `\\{(${SUBJECT_PLACEHOLDERS.join('|')})\\}`;
-const PLACEHOLDER = new RegExp(PLACEHOLDER_SOURCE, 'g');
-// A separate non-global copy: `test` on a global regex moves its lastIndex.
-const HAS_PLACEHOLDER = new RegExp(PLACEHOLDER_SOURCE);
+export const SUBJECT_PLACEHOLDERS = NAME_TEMPLATE_PLACEHOLDERS;
 
 // Subjects JetStream or the client own: publishing outbox events there breaks them.
 const SYSTEM_PREFIXES = ['$JS.', '$SYS.', '_INBOX.'];
@@ -75,17 +76,7 @@ export function patternCovers(outer: string, inner: string): boolean {
 
 /** True for a plain subject: every event goes to it. */
 export function isStaticSubject(subject: string | SubjectFunction): subject is string {
-  return typeof subject === 'string' && !HAS_PLACEHOLDER.test(subject);
-}
-
-/** Unknown `{...}` names in a template (NATS has no hash tags, so any other `{name}` is a mistake). */
-export function unknownPlaceholders(template: string): string[] {
-  const unknown: string[] = [];
-  for (const match of template.matchAll(/\{([^{}]*)\}/g)) {
-    const name = match[1] ?? '';
-    if (!(SUBJECT_PLACEHOLDERS as readonly string[]).includes(name)) unknown.push(name);
-  }
-  return unknown;
+  return isPlainName(subject);
 }
 
 /**
@@ -96,10 +87,10 @@ export function unknownPlaceholders(template: string): string[] {
  */
 export function streamSubjectsFor(subject: string | SubjectFunction): string[] | undefined {
   if (typeof subject === 'function') return undefined;
-  if (!HAS_PLACEHOLDER.test(subject)) return [subject];
+  if (!hasPlaceholder(subject)) return [subject];
   const literal: string[] = [];
   for (const token of subject.split('.')) {
-    if (HAS_PLACEHOLDER.test(token)) break;
+    if (hasPlaceholder(token)) break;
     literal.push(token);
   }
   return literal.length === 0 ? undefined : [`${literal.join('.')}.>`];
@@ -107,29 +98,7 @@ export function streamSubjectsFor(subject: string | SubjectFunction): string[] |
 
 /** Resolves each event's subject from `subject` (a subject, a template, or a function). */
 export function subjectResolver(subject: string | SubjectFunction): (event: OutboxEvent) => string {
-  if (typeof subject === 'function') {
-    return (event) => {
-      const name = subject(event);
-      if (typeof name !== 'string') {
-        throw new TypeError(`the subject function returned ${typeof name}; expected a string`);
-      }
-      return name;
-    };
-  }
-  if (!HAS_PLACEHOLDER.test(subject)) return () => subject;
-  return (event) =>
-    subject.replace(PLACEHOLDER, (_match, name: string) => {
-      switch (name) {
-        case 'event_type':
-          return event.eventType;
-        case 'source':
-          return event.source;
-        case 'subject':
-          return event.subject ?? '';
-        case 'key':
-          return event.key ?? '';
-        default:
-          return event.backend;
-      }
-    });
+  return eventNameResolver(subject, (name) =>
+    typeof name === 'string' ? undefined : `the subject function returned ${typeof name}; expected a string`,
+  );
 }

@@ -1,10 +1,4 @@
-import {
-  BackendUnavailableError,
-  EventRejectedError,
-  type FailureKind,
-  PublishFailedError,
-  TimeoutError,
-} from '@dispatch/core';
+import { CONNECTION_FAILURE_CODES, dispatchFailureKind, type FailureKind } from '@dispatch/core';
 
 /** AMQP reply codes (AMQP 0-9-1, section 1.9) that decide a failure kind. */
 export const REPLY_CODES = {
@@ -27,17 +21,7 @@ const REJECTED_CODES = new Set<number>([
 
 /** Socket-level errors (Node codes) that mean the broker is unreachable. */
 const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'EHOSTDOWN',
+  ...CONNECTION_FAILURE_CODES,
   'ERR_SSL_WRONG_VERSION_NUMBER',
   'ERR_SOCKET_CLOSED',
 ]);
@@ -79,9 +63,8 @@ export function replyCodeOf(error: unknown): number | undefined {
 
 /** The failure kind of anything amqplib or the broker threw or closed a channel with. */
 export function classifyError(error: unknown): FailureKind {
-  if (error instanceof BackendUnavailableError || error instanceof TimeoutError) return 'unavailable';
-  if (error instanceof EventRejectedError) return 'rejected';
-  if (error instanceof PublishFailedError) return 'retryable';
+  const known = dispatchFailureKind(error);
+  if (known) return known;
   if (typeof error !== 'object' || error === null) return 'retryable';
   const { code, name, message } = error as { code?: unknown; name?: unknown; message?: unknown };
   const text = typeof message === 'string' ? message : '';

@@ -1,15 +1,15 @@
-import { type OutboxEvent, suggestKey } from '@dispatch/core';
+import {
+  eventNameResolver,
+  isPlainName,
+  NAME_TEMPLATE_PLACEHOLDERS,
+  type OutboxEvent,
+  PLACEHOLDER_LIST,
+  suggestKey,
+  unknownPlaceholders,
+} from '@dispatch/core';
 
 /** The placeholders `exchange` and `routing_key` templates may use (the same as Redis's `stream_name`). */
-export const NAME_PLACEHOLDERS = ['event_type', 'source', 'subject', 'key', 'backend'] as const;
-
-const PLACEHOLDER_SOURCE = `\\{(${NAME_PLACEHOLDERS.join('|')})\\}`;
-const PLACEHOLDER = new RegExp(PLACEHOLDER_SOURCE, 'g');
-// A separate non-global copy: `test` on a global regex moves its lastIndex.
-const HAS_PLACEHOLDER = new RegExp(PLACEHOLDER_SOURCE);
-const ANY_BRACES = /\{([^{}]*)\}/g;
-
-const LIST = NAME_PLACEHOLDERS.map((name) => `{${name}}`).join(' ');
+export const NAME_PLACEHOLDERS = NAME_TEMPLATE_PLACEHOLDERS;
 
 /**
  * What is wrong with a template, if anything. AMQP names have no use for braces (there are no hash
@@ -17,22 +17,16 @@ const LIST = NAME_PLACEHOLDERS.map((name) => `{${name}}`).join(' ');
  * always a misspelt one. A name with literal braces can still come from a function.
  */
 export function templateProblems(template: string): string[] {
-  const problems: string[] = [];
-  for (const match of template.matchAll(ANY_BRACES)) {
-    const name = match[1] ?? '';
-    if ((NAME_PLACEHOLDERS as readonly string[]).includes(name)) continue;
+  return unknownPlaceholders(template).map((name) => {
     const suggestion = suggestKey(name, NAME_PLACEHOLDERS);
     const hint = suggestion ? `did you mean {${suggestion}}? ` : '';
-    problems.push(
-      `unknown placeholder {${name}}; ${hint}(placeholders: ${LIST}; for literal braces use a function of the event)`,
-    );
-  }
-  return problems;
+    return `unknown placeholder {${name}}; ${hint}(placeholders: ${PLACEHOLDER_LIST}; for literal braces use a function of the event)`;
+  });
 }
 
 /** True for a plain name: every event gets that one value. */
 export function isStaticName(name: string | ((event: OutboxEvent) => string)): name is string {
-  return typeof name === 'string' && !HAS_PLACEHOLDER.test(name);
+  return isPlainName(name);
 }
 
 /**
@@ -44,31 +38,9 @@ export function nameResolver(
   what: string,
   name: string | ((event: OutboxEvent) => string),
 ): (event: OutboxEvent) => string {
-  if (typeof name === 'function') {
-    return (event) => {
-      const value = name(event);
-      if (typeof value !== 'string') {
-        throw new TypeError(
-          `${what} function returned ${JSON.stringify(value) ?? String(value)} for event ${event.id}; expected a string`,
-        );
-      }
-      return value;
-    };
-  }
-  if (!HAS_PLACEHOLDER.test(name)) return () => name;
-  return (event) =>
-    name.replace(PLACEHOLDER, (_match, placeholder: string) => {
-      switch (placeholder) {
-        case 'event_type':
-          return event.eventType;
-        case 'source':
-          return event.source;
-        case 'subject':
-          return event.subject ?? '';
-        case 'key':
-          return event.key ?? '';
-        default:
-          return event.backend;
-      }
-    });
+  return eventNameResolver(name, (value, event) =>
+    typeof value === 'string'
+      ? undefined
+      : `${what} function returned ${JSON.stringify(value) ?? String(value)} for event ${event.id}; expected a string`,
+  );
 }

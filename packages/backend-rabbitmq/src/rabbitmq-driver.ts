@@ -4,8 +4,9 @@ import {
   type BackendHealth,
   BackendUnavailableError,
   EventRejectedError,
-  type FailureKind,
+  errorForFailure,
   failed,
+  failedWith,
   type OutboxEvent,
   PublishFailedError,
   type PublishOutcome,
@@ -29,13 +30,6 @@ interface Item extends Outgoing {
 }
 
 const SHORTSTR_BYTES = 255;
-
-function outcomeError(kind: FailureKind, message: string, cause?: Error): Error {
-  const options = cause ? { cause } : {};
-  if (kind === 'unavailable') return new BackendUnavailableError(message, options);
-  if (kind === 'rejected') return new EventRejectedError(message, options);
-  return new PublishFailedError(message, options);
-}
 
 /** The I/O of the RabbitMQ backend; core's wrapper owns lifecycle, the call timeout and thrown errors. */
 export function createRabbitmqDriver(
@@ -84,7 +78,7 @@ export function createRabbitmqDriver(
         routingKey = routingKeyOf(event);
       } catch (error) {
         const message = `could not name the exchange or routing key for event ${event.id}: ${(error as Error).message}`;
-        outcomes[index] = failed(event.id, 'retryable', new PublishFailedError(message, { cause: error }));
+        outcomes[index] = failedWith(event.id, 'retryable', message, error);
         return;
       }
       for (const [what, value] of [
@@ -94,7 +88,7 @@ export function createRabbitmqDriver(
         const bytes = Buffer.byteLength(value, 'utf8');
         if (bytes > SHORTSTR_BYTES) {
           const message = `the ${what} for event ${event.id} is ${bytes} bytes; AMQP allows ${SHORTSTR_BYTES}`;
-          outcomes[index] = failed(event.id, 'rejected', new EventRejectedError(message));
+          outcomes[index] = failedWith(event.id, 'rejected', message);
           return;
         }
       }
@@ -106,7 +100,7 @@ export function createRabbitmqDriver(
       );
       if (message.body.length > options.max_message_bytes) {
         const text = `event ${event.id} is ${message.body.length} bytes as a message body; max_message_bytes is ${options.max_message_bytes}`;
-        outcomes[index] = failed(event.id, 'rejected', new EventRejectedError(text));
+        outcomes[index] = failedWith(event.id, 'rejected', text);
         return;
       }
       items.push({ index, event, messageId: event.id, exchange, routingKey, message });
@@ -120,7 +114,7 @@ export function createRabbitmqDriver(
       error instanceof BackendUnavailableError ||
       error instanceof EventRejectedError ||
       error instanceof PublishFailedError;
-    const wrapped = own ? error : outcomeError(kind, redactText(error.message), error);
+    const wrapped = own ? error : errorForFailure(kind, redactText(error.message), error);
     for (const item of items) outcomes[item.index] = failed(item.event.id, kind, wrapped);
   };
 
@@ -177,49 +171,37 @@ export function createRabbitmqDriver(
       case 'acked':
         return published(id);
       case 'returned':
-        return failed(
+        return failedWith(
           id,
           'rejected',
-          new EventRejectedError(
-            `RabbitMQ returned event ${id} as unroutable: no queue is bound to ${where(item)} (${settlement.replyCode} ${settlement.replyText}); bind a queue, or set mandatory to false to let such events be dropped`,
-          ),
+          `RabbitMQ returned event ${id} as unroutable: no queue is bound to ${where(item)} (${settlement.replyCode} ${settlement.replyText}); bind a queue, or set mandatory to false to let such events be dropped`,
         );
       case 'nacked':
-        return failed(
+        return failedWith(
           id,
           'retryable',
-          new PublishFailedError(
-            `RabbitMQ nacked event ${id} on ${where(item)}: a queue refused or could not store it (a full queue with x-overflow reject-publish, or a queue failure)`,
-          ),
+          `RabbitMQ nacked event ${id} on ${where(item)}: a queue refused or could not store it (a full queue with x-overflow reject-publish, or a queue failure)`,
         );
       case 'blocked':
-        return failed(
+        return failedWith(
           id,
           'unavailable',
-          new BackendUnavailableError(
-            `RabbitMQ at ${target} blocked publishing (${settlement.reason}: a memory or disk alarm) before it confirmed event ${id}; it may be delivered once the alarm clears, and will be retried`,
-          ),
+          `RabbitMQ at ${target} blocked publishing (${settlement.reason}: a memory or disk alarm) before it confirmed event ${id}; it may be delivered once the alarm clears, and will be retried`,
         );
       case 'timeout':
-        return failed(
+        return failedWith(
           id,
           'unavailable',
-          new BackendUnavailableError(
-            `no publisher confirm for event ${id} within publish_timeout (${options.publish_timeout} s) from ${target}; it may have been delivered and will be retried`,
-          ),
+          `no publisher confirm for event ${id} within publish_timeout (${options.publish_timeout} s) from ${target}; it may have been delivered and will be retried`,
         );
       default: {
         const channelError = result.channelError;
         if (settlement.state === 'unsent' && classifyError(settlement.error) === 'rejected') {
-          return failed(
+          return failedWith(
             id,
             'rejected',
-            new EventRejectedError(
-              `event ${id} cannot be sent as an AMQP message: ${settlement.error.message}`,
-              {
-                cause: settlement.error,
-              },
-            ),
+            `event ${id} cannot be sent as an AMQP message: ${settlement.error.message}`,
+            settlement.error,
           );
         }
         if (!channelError) {
@@ -228,7 +210,7 @@ export function createRabbitmqDriver(
             settlement.state === 'lost'
               ? `the connection to ${target} was lost before RabbitMQ confirmed event ${id}; it may have been delivered and will be retried`
               : `event ${id} was not sent: the connection to ${target} is closed`;
-          return failed(id, 'unavailable', new BackendUnavailableError(text));
+          return failedWith(id, 'unavailable', text);
         }
         const reason = redactText(channelError.message);
         if (isBlamedOn(channelError, { exchange: item.exchange, bodyBytes: item.message.body.length })) {
@@ -236,21 +218,18 @@ export function createRabbitmqDriver(
             replyCodeOf(channelError) === REPLY_CODES.PRECONDITION_FAILED
               ? ' (the body is over the broker\u2019s max_message_size; lower max_message_bytes to match it)'
               : '';
-          return failed(
+          return failedWith(
             id,
             'rejected',
-            new EventRejectedError(`RabbitMQ refused event ${id} on ${where(item)}: ${reason}${hint}`, {
-              cause: channelError,
-            }),
+            `RabbitMQ refused event ${id} on ${where(item)}: ${reason}${hint}`,
+            channelError,
           );
         }
-        return failed(
+        return failedWith(
           id,
           'retryable',
-          new PublishFailedError(
-            `event ${id} lost its channel when RabbitMQ closed it over another message (${reason})`,
-            { cause: channelError },
-          ),
+          `event ${id} lost its channel when RabbitMQ closed it over another message (${reason})`,
+          channelError,
         );
       }
     }

@@ -1,5 +1,4 @@
-import type { FailureKind } from '@dispatch/core';
-import { dispatchFailureKind } from '@dispatch/core';
+import { CONNECTION_FAILURE_CODES, dispatchFailureKind, type FailureKind } from '@dispatch/core';
 
 /**
  * Error replies that mean the server cannot take writes right now, whatever the event: the worker
@@ -26,20 +25,7 @@ const REJECTED_REPLIES = ['NOPERM'];
 const REJECTED_TEXT = [/too large/i, /exceeds maximum/i, /invalid bulk length/i, /max.*bulk/i];
 
 /** Socket-level errors (Node codes) and client messages that mean Redis is unreachable. */
-const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'EHOSTDOWN',
-  'ERR_SSL_WRONG_VERSION_NUMBER',
-]);
+const UNAVAILABLE_CODES = new Set([...CONNECTION_FAILURE_CODES, 'ERR_SSL_WRONG_VERSION_NUMBER']);
 const UNAVAILABLE_NAMES = new Set([
   'MaxRetriesPerRequestError',
   'ClusterAllFailedError',

@@ -1,4 +1,10 @@
-import { type OutboxEvent, suggestKey } from '@dispatch/core';
+import {
+  NAME_TEMPLATE_PLACEHOLDERS,
+  type OutboxEvent,
+  PLACEHOLDER_LIST,
+  suggestKey,
+  unknownPlaceholders,
+} from '@dispatch/core';
 import { z } from 'zod';
 
 /** Picks the stream for an event; must return a non-empty key name. */
@@ -48,7 +54,7 @@ const streamNameFunction = z.custom<StreamNameFunction>((value) => typeof value 
 });
 
 /** The placeholders `stream_name` may use; any other `{...}` is kept as written (a hash tag). */
-export const STREAM_NAME_PLACEHOLDERS = ['event_type', 'source', 'subject', 'key', 'backend'] as const;
+export const STREAM_NAME_PLACEHOLDERS = NAME_TEMPLATE_PLACEHOLDERS;
 
 export const redisStreamOptionsSchema = z
   .strictObject({
@@ -156,15 +162,13 @@ export const redisStreamOptionsSchema = z
     if (typeof options.stream_name === 'string') {
       // `{...}` that is not a placeholder is a hash tag, kept as written; only a near miss of a
       // placeholder name is worth flagging.
-      for (const match of options.stream_name.matchAll(/\{([^{}]+)\}/g)) {
-        const name = match[1] ?? '';
-        if ((STREAM_NAME_PLACEHOLDERS as readonly string[]).includes(name)) continue;
+      for (const name of unknownPlaceholders(options.stream_name)) {
         const suggestion = suggestKey(name, STREAM_NAME_PLACEHOLDERS);
         if (suggestion) {
           ctx.addIssue({
             code: 'custom',
             path: ['stream_name'],
-            message: `unknown placeholder {${name}}; did you mean {${suggestion}}? (placeholders: ${STREAM_NAME_PLACEHOLDERS.map((p) => `{${p}}`).join(' ')}; any other {...} is kept as a hash tag)`,
+            message: `unknown placeholder {${name}}; did you mean {${suggestion}}? (placeholders: ${PLACEHOLDER_LIST}; any other {...} is kept as a hash tag)`,
           });
         }
       }

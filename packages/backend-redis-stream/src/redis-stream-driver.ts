@@ -3,11 +3,10 @@ import {
   type BackendDriver,
   type BackendHealth,
   BackendUnavailableError,
-  EventRejectedError,
-  type FailureKind,
+  errorForFailure,
   failed,
+  failedWith,
   type OutboxEvent,
-  PublishFailedError,
   type PublishOutcome,
   published,
   redactText,
@@ -63,13 +62,6 @@ function wrapReadyMade(client: object, settings: ConnectionSettings): RedisClien
     settings.connectTimeoutMs,
     settings.commandTimeoutMs,
   );
-}
-
-function outcomeError(kind: FailureKind, message: string, cause?: Error): Error {
-  const options = cause ? { cause } : {};
-  if (kind === 'unavailable') return new BackendUnavailableError(message, options);
-  if (kind === 'rejected') return new EventRejectedError(message, options);
-  return new PublishFailedError(message, options);
 }
 
 function isNoScript(result: Settled | undefined): boolean {
@@ -131,13 +123,13 @@ export function createRedisStreamDriver(options: RedisStreamOptions, context: Ba
         stream = streamOf(event);
       } catch (error) {
         const message = `stream_name could not name a stream for event ${event.id}: ${(error as Error).message}`;
-        outcomes[index] = failed(event.id, 'retryable', new PublishFailedError(message, { cause: error }));
+        outcomes[index] = failedWith(event.id, 'retryable', message, error);
         return;
       }
       const entry = toStreamEntry(event, { timestampFormat: options.timestamp_format });
       if (entryExceeds(entry, options.max_entry_bytes)) {
         const message = `event ${event.id} is ${entryBytes(entry)} bytes as a stream entry; max_entry_bytes is ${options.max_entry_bytes}`;
-        outcomes[index] = failed(event.id, 'rejected', new EventRejectedError(message));
+        outcomes[index] = failedWith(event.id, 'rejected', message);
         return;
       }
       ready.push({ index, event, stream, entry });
@@ -243,23 +235,19 @@ export function createRedisStreamDriver(options: RedisStreamOptions, context: Ba
       if (!result.ok) {
         const kind = classifyError(result.error);
         const message = `XADD to stream "${item.stream}" failed: ${redactText(result.error.message)}`;
-        outcomes[item.index] = failed(item.event.id, kind, outcomeError(kind, message, result.error));
+        outcomes[item.index] = failedWith(item.event.id, kind, message, result.error);
         continue;
       }
       const ref = entryIdOf(result.value);
       if (!ref) {
         const message = `unexpected reply to XADD on stream "${item.stream}": ${JSON.stringify(result.value)}`;
-        outcomes[item.index] = failed(item.event.id, 'retryable', new PublishFailedError(message));
+        outcomes[item.index] = failedWith(item.event.id, 'retryable', message);
         continue;
       }
       if (replicaShortfall) {
         // On the primary but not confirmed by enough replicas: a failover could lose it. This holds
         // for a duplicate too (its original append may not have reached them either).
-        outcomes[item.index] = failed(
-          item.event.id,
-          'unavailable',
-          new BackendUnavailableError(replicaShortfall),
-        );
+        outcomes[item.index] = failedWith(item.event.id, 'unavailable', replicaShortfall);
         continue;
       }
       outcomes[item.index] = published(item.event.id, ref);
@@ -330,7 +318,7 @@ export function createRedisStreamDriver(options: RedisStreamOptions, context: Ba
         // The pipeline as a whole failed (connection lost, ...): every event of that node fails alike.
         const error = settled.reason instanceof Error ? settled.reason : new Error(String(settled.reason));
         const kind = classifyError(error);
-        const wrapped = outcomeError(kind, `Redis pipeline failed: ${redactText(error.message)}`, error);
+        const wrapped = errorForFailure(kind, `Redis pipeline failed: ${redactText(error.message)}`, error);
         for (const item of groups[g]?.items ?? []) {
           outcomes[item.index] = failed(item.event.id, kind, wrapped);
         }

@@ -1,45 +1,18 @@
-import type { OutboxEvent } from '@dispatch/core';
-import { STREAM_NAME_PLACEHOLDERS, type StreamNameFunction } from './options.js';
-
-const PLACEHOLDER_SOURCE = `\\{(${STREAM_NAME_PLACEHOLDERS.join('|')})\\}`;
-const PLACEHOLDER = new RegExp(PLACEHOLDER_SOURCE, 'g');
-// A separate non-global copy: `test` on a global regex moves its lastIndex.
-const HAS_PLACEHOLDER = new RegExp(PLACEHOLDER_SOURCE);
+import { eventNameResolver, isPlainName, type OutboxEvent } from '@dispatch/core';
+import type { StreamNameFunction } from './options.js';
 
 /** True for a plain stream name: every event goes to that one stream. */
 export function isStaticStreamName(streamName: string | StreamNameFunction): streamName is string {
-  return typeof streamName === 'string' && !HAS_PLACEHOLDER.test(streamName);
+  return isPlainName(streamName);
 }
 
 /** Resolves each event's stream key from `stream_name` (a name, a template, or a function). */
 export function streamResolver(streamName: string | StreamNameFunction): (event: OutboxEvent) => string {
-  if (typeof streamName === 'function') {
-    return (event) => {
-      const name = streamName(event);
-      if (typeof name !== 'string' || name.length === 0) {
-        throw new TypeError(
-          `stream_name function returned ${JSON.stringify(name)} for event ${event.id}; expected a non-empty string`,
-        );
-      }
-      return name;
-    };
-  }
-  if (!HAS_PLACEHOLDER.test(streamName)) return () => streamName;
-  return (event) =>
-    streamName.replace(PLACEHOLDER, (_match, name: string) => {
-      switch (name) {
-        case 'event_type':
-          return event.eventType;
-        case 'source':
-          return event.source;
-        case 'subject':
-          return event.subject ?? '';
-        case 'key':
-          return event.key ?? '';
-        default:
-          return event.backend;
-      }
-    });
+  return eventNameResolver(streamName, (name, event) =>
+    typeof name === 'string' && name.length > 0
+      ? undefined
+      : `stream_name function returned ${JSON.stringify(name)} for event ${event.id}; expected a non-empty string`,
+  );
 }
 
 /**

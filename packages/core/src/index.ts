@@ -85,6 +85,7 @@ export {
   type ScalarValue,
 } from './event.js';
 export { type PublishCloudEventOptions, type PublishEventInput, prepareEvent } from './event-input.js';
+export { failedWith } from './failed-with.js';
 export { dispatchFailureKind, errorForFailure } from './failure-kinds.js';
 export { type EventHandler, type HookEvents, type HookHandler, type HookName, Hooks } from './hooks.js';
 export { findJsonProblems } from './json.js';
@@ -105,6 +106,18 @@ export {
   validateBackendOptions,
 } from './managed-backend.js';
 export { type CreateStoreOptions, createStore } from './managed-store.js';
+export {
+  type EventName,
+  eventNameResolver,
+  hasPlaceholder,
+  isPlainName,
+  NAME_TEMPLATE_PLACEHOLDERS,
+  type NameTemplatePlaceholder,
+  PLACEHOLDER_LIST,
+  renderNameTemplate,
+  unknownPlaceholders,
+} from './name-template.js';
+export { CONNECTION_FAILURE_CODES, UNREACHED_ERROR_CODES } from './network-error-codes.js';
 export { redactOptions, redactText, redactUrl } from './redact.js';
 export { resolveBackendName } from './routing.js';
 export { formatPath, suggestKey, toIssues, validateWith } from './schema-issues.js';

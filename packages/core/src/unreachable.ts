@@ -1,16 +1,8 @@
 import { StoreUnavailableError } from './errors.js';
+import { UNREACHED_ERROR_CODES } from './network-error-codes.js';
 import { redactText } from './redact.js';
 
-/** Socket and DNS error codes that mean the server was not reached at all. */
-const UNREACHED = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ETIMEDOUT',
-  'ECONNRESET',
-]);
+const UNREACHED = new Set(UNREACHED_ERROR_CODES);
 
 interface SocketError {
   code?: unknown;

@@ -3,6 +3,7 @@ import type { ConnectionSettings } from '../connection.js';
 import {
   asError,
   type Command,
+  type CreateRedisClient,
   importPeer,
   RECONNECT_MAX_MS,
   type RedisClient,
@@ -51,11 +52,7 @@ function nodeOptions(settings: ConnectionSettings): ClusterOptions['redisOptions
 export const loadIoredis = () => importPeer('ioredis', 'ioredis', () => import('ioredis'));
 
 /** Build an ioredis client (standalone, Sentinel or Cluster) from the resolved settings. */
-export async function createIoredisClient(
-  settings: ConnectionSettings,
-  onError: (error: Error) => void,
-  onReady: () => void = () => {},
-): Promise<RedisClient> {
+export const createIoredisClient: CreateRedisClient = async (settings, onError, onReady = () => {}) => {
   const module = await loadIoredis();
   const RedisClass = module.Redis ?? module.default;
   let instance: IoredisInstance;
@@ -92,7 +89,7 @@ export async function createIoredisClient(
   // Every (re)connection that completes its handshake: the driver tells an outage's end by it.
   instance.on('ready', () => onReady());
   return wrapIoredis(instance, settings.mode, true, settings.connectTimeoutMs);
-}
+};
 
 /** Adapt an ioredis `Redis` or `Cluster`; `owned` clients are connected and closed by us. */
 export function wrapIoredis(

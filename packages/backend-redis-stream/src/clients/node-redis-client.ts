@@ -3,6 +3,7 @@ import type { ConnectionSettings } from '../connection.js';
 import {
   asError,
   type Command,
+  type CreateRedisClient,
   importPeer,
   RECONNECT_MAX_MS,
   type RedisClient,
@@ -56,11 +57,7 @@ function clientOptions(
 export const loadNodeRedis = () => importPeer('@redis/client', 'node-redis', () => import('@redis/client'));
 
 /** Build a node-redis (`@redis/client`) client, cluster or Sentinel client from the resolved settings. */
-export async function createNodeRedisClient(
-  settings: ConnectionSettings,
-  onError: (error: Error) => void,
-  onReady: () => void = () => {},
-): Promise<RedisClient> {
+export const createNodeRedisClient: CreateRedisClient = async (settings, onError, onReady = () => {}) => {
   const module = await loadNodeRedis();
   const state = { connected: false };
   let instance: NodeRedisInstance;
@@ -91,7 +88,7 @@ export async function createNodeRedisClient(
   // Every (re)connection that completes its handshake: the driver tells an outage's end by it.
   instance.client.on('ready', () => onReady());
   return wrapNodeRedis(instance, true, settings.connectTimeoutMs, settings.commandTimeoutMs, state);
-}
+};
 
 /** Adapt a node-redis client, cluster or Sentinel client; `owned` ones are connected and closed by us. */
 export function wrapNodeRedis(

@@ -1,4 +1,5 @@
 import { LoadError } from '@dispatch/core';
+import type { ConnectionSettings } from '../connection.js';
 
 /** One command's result in a pipeline: its reply, or the error for that command alone. */
 export type Settled = { ok: true; value: unknown } | { ok: false; error: Error };
@@ -25,6 +26,16 @@ export interface RedisClient {
   /** Quit cleanly (clients made by the backend only; ready-made ones stay open). */
   close(): Promise<void>;
 }
+
+/**
+ * Builds a client of one library from the resolved settings. `onError` hears every error the
+ * client reports, `onReady` every (re)connection that completes its handshake.
+ */
+export type CreateRedisClient = (
+  settings: ConnectionSettings,
+  onError: (error: Error) => void,
+  onReady?: () => void,
+) => Promise<RedisClient>;
 
 export function asError(error: unknown): Error {
   if (error instanceof Error) return error;

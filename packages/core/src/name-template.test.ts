@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import {
+  eventNameResolver,
+  hasPlaceholder,
+  isPlainName,
+  PLACEHOLDER_LIST,
+  renderNameTemplate,
+  unknownPlaceholders,
+} from './name-template.js';
+import { makeOutboxEvent } from './testing/fixtures.js';
+
+describe('name templates', () => {
+  const event = makeOutboxEvent({ eventType: 'order.paid', source: 'shop', key: 'o-1', subject: null });
+
+  it('fills in every placeholder and keeps anything else as written', () => {
+    const render = renderNameTemplate('{app}:{event_type}:{source}:{key}:{backend}:{subject}');
+    expect(render(event)).toBe('{app}:order.paid:shop:o-1:default:');
+    expect(renderNameTemplate('{{event_type}}')(event)).toBe('{order.paid}');
+    expect(renderNameTemplate('plain')(event)).toBe('plain');
+  });
+
+  it('tells plain names from templates', () => {
+    expect(hasPlaceholder('a.{key}')).toBe(true);
+    expect(hasPlaceholder('{orders}')).toBe(false);
+    expect(isPlainName('events')).toBe(true);
+    expect(isPlainName('events.{source}')).toBe(false);
+    expect(isPlainName(() => 'x')).toBe(false);
+  });
+
+  it('lists every {...} that is not a placeholder', () => {
+    expect(unknownPlaceholders('e.{event_type}.{evnt_type}.{}')).toEqual(['evnt_type', '']);
+    expect(unknownPlaceholders('e.{event_type}')).toEqual([]);
+    expect(PLACEHOLDER_LIST).toBe('{event_type} {source} {subject} {key} {backend}');
+  });
+
+  it('checks what a name function returns with the backend’s own rule', () => {
+    const refuseEmpty = (value: unknown) => (value === '' ? 'empty name' : undefined);
+    expect(eventNameResolver((e) => `by-source.${e.source}`, refuseEmpty)(event)).toBe('by-source.shop');
+    expect(() => eventNameResolver(() => '', refuseEmpty)(event)).toThrow(new TypeError('empty name'));
+    expect(eventNameResolver('s:{event_type}', refuseEmpty)(event)).toBe('s:order.paid');
+  });
+});
