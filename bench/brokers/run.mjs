@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { fillOutbox, publishedCount, resetOutbox, workerDrain } from '../lib/drain.mjs';
 import { median, outboxEvent } from '../lib/events.mjs';
 import { fromPackage } from '../lib/from-package.mjs';
+import { openMikroOrm } from '../lib/mikro-orm.mjs';
 import { record } from '../lib/report.mjs';
 import { startRedis } from '../lib/throwaway-redis.mjs';
 
@@ -162,25 +163,13 @@ async function drainRows(brokers) {
   const { Worker } = await worker.dist();
   const { mikroOrmStore } = await worker.import('@dispatch/orm-mikro');
   const { redisStreamBackend } = await worker.import('@dispatch/backend-redis-stream');
-  const { MikroORM } = await worker.import('@mikro-orm/core');
-  const { PostgreSqlDriver } = await worker.import('@mikro-orm/postgresql');
   const fromWorker = createRequire(`${worker.packageDir}package.json`);
   const pg = createRequire(fromWorker.resolve('@mikro-orm/postgresql'))('pg');
   const { Redis } = createRequire(fromWorker.resolve('@dispatch/backend-redis-stream'))('ioredis');
 
   const table = `bench_brokers_${RUN_ID}`;
   const redis = await startRedis(Redis);
-  const orm = await MikroORM.init({
-    driver: PostgreSqlDriver,
-    host: PG.host,
-    port: PG.port,
-    user: PG.user,
-    dbName: PG.database,
-    entities: [],
-    discovery: { warnWhenNoEntities: false },
-    allowGlobalContext: true,
-    debug: false,
-  });
+  const orm = await openMikroOrm(worker.import, PG);
   const pool = new pg.Pool({ ...PG, max: 2 });
   const contenders = [
     { name: 'redis', definition: redisStreamBackend, broker: redisBroker(redis, RUN_ID) },

@@ -4,9 +4,10 @@
 import { fromPackage } from '../lib/from-package.mjs';
 
 export const suite = 'orm-drizzle';
+/** The store's package: its build, and its dependencies as it resolves them. */
+export const pkg = fromPackage('orm-drizzle');
 
 export async function open({ connection, orders }) {
-  const pkg = fromPackage('orm-drizzle');
   const { drizzleStore, withOutboxTransaction } = await pkg.dist();
   const { sql } = await pkg.import('drizzle-orm');
   const { drizzle } = await pkg.import('drizzle-orm/node-postgres');
@@ -28,8 +29,6 @@ export async function open({ connection, orders }) {
     await write?.(tx, order.id);
   };
   return {
-    core: await pkg.import('@dispatch/core'),
-    uuid: await pkg.importVia('@dispatch/core', 'uuid'),
     pg,
     store: drizzleStore,
     options: { db },

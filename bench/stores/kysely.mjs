@@ -4,9 +4,10 @@
 import { fromPackage } from '../lib/from-package.mjs';
 
 export const suite = 'orm-kysely';
+/** The store's package: its build, and its dependencies as it resolves them. */
+export const pkg = fromPackage('orm-kysely');
 
 export async function open({ connection, orders }) {
-  const pkg = fromPackage('orm-kysely');
   const { kyselyStore, withOutboxTransaction } = await pkg.dist();
   const { Kysely, PostgresDialect, sql } = await pkg.import('kysely');
   const pg = (await pkg.import('pg')).default;
@@ -22,8 +23,6 @@ export async function open({ connection, orders }) {
     await write?.(trx, order.id);
   };
   return {
-    core: await pkg.import('@dispatch/core'),
-    uuid: await pkg.importVia('@dispatch/core', 'uuid'),
     pg,
     store: kyselyStore,
     options: { db, pgPool: pool },

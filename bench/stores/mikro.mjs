@@ -3,9 +3,10 @@
 import { fromPackage } from '../lib/from-package.mjs';
 
 export const suite = 'orm-mikro';
+/** The store's package: its build, and its dependencies as it resolves them. */
+export const pkg = fromPackage('orm-mikro');
 
 export async function open({ connection, orders }) {
-  const pkg = fromPackage('orm-mikro');
   const { mikroOrmStore } = await pkg.dist();
   const { EntitySchema, MikroORM } = await pkg.import('@mikro-orm/core');
   const { PostgreSqlDriver } = await pkg.import('@mikro-orm/postgresql');
@@ -35,8 +36,6 @@ export async function open({ connection, orders }) {
       await write?.(em, order.id);
     });
   return {
-    core: await pkg.import('@dispatch/core'),
-    uuid: await pkg.importVia('@dispatch/core', 'uuid'),
     pg: (await pkg.importVia('@mikro-orm/postgresql', 'pg')).default,
     store: mikroOrmStore,
     options: { orm },

@@ -2,28 +2,26 @@
 // `Order` model on the run's table), on PrismaPg over a pg Pool handed to the store as pgPool, as
 // the package README sets it up; publishing runs in withOutboxTransaction, the plain transactions
 // in prisma.$transaction; the raw INSERT is tx.$executeRawUnsafe.
-import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { generatePrismaClient } from '@dispatch/test-services/prisma-generate';
 import { fromPackage } from '../lib/from-package.mjs';
 
 export const suite = 'orm-prisma';
+/** The store's package: its build, and its dependencies as it resolves them. */
+export const pkg = fromPackage('orm-prisma');
 
 /**
- * `prisma generate` into a temporary folder, as packages/orm-prisma/test/prisma-clients.ts does: the
- * CLI checks for its schema-engine binary, which it cannot download offline, though generating
- * needs only its WebAssembly parts, so a stub executable stands in. The generated client is
+ * `prisma generate` into a temporary folder with the package's Prisma CLI, as the package's own
+ * tests do (@dispatch/test-services, for the stand-in schema engine). The generated client is
  * TypeScript; esbuild (from the package's tsx) makes one ES module of it, whose imports of Prisma's
  * runtime point at the package's copy.
  */
 async function generateClient(pkg, orders) {
   const folder = mkdtempSync(join(tmpdir(), 'dispatch-bench-prisma-'));
   try {
-    const stub = join(folder, 'schema-engine');
-    writeFileSync(stub, '#!/bin/sh\nexit 1\n');
-    chmodSync(stub, 0o755);
     const schema = join(folder, 'schema.prisma');
     writeFileSync(
       schema,
@@ -45,15 +43,7 @@ model Order {
 }
 `,
     );
-    execFileSync(process.execPath, [pkg.resolve('prisma/build/index.js'), 'generate', '--schema', schema], {
-      stdio: 'pipe',
-      env: {
-        ...process.env,
-        PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? stub,
-        CHECKPOINT_DISABLE: '1',
-        PRISMA_HIDE_UPDATE_MESSAGE: '1',
-      },
-    });
+    await generatePrismaClient({ schema, packageDir: pkg.packageDir });
     const esbuild = await pkg.importVia('tsx', 'esbuild');
     const bundle = join(folder, 'client.mjs');
     await (esbuild.build ?? esbuild.default.build)({
@@ -83,7 +73,6 @@ model Order {
 }
 
 export async function open({ connection, orders }) {
-  const pkg = fromPackage('orm-prisma');
   const { prismaStore, withOutboxTransaction } = await pkg.dist();
   const { PrismaClient } = await generateClient(pkg, orders);
   const { PrismaPg } = await pkg.import('@prisma/adapter-pg');
@@ -98,8 +87,6 @@ export async function open({ connection, orders }) {
     await write?.(tx, order.id);
   };
   return {
-    core: await pkg.import('@dispatch/core'),
-    uuid: await pkg.importVia('@dispatch/core', 'uuid'),
     pg,
     store: prismaStore,
     options: { prisma, pgPool: pool },

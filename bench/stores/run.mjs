@@ -66,8 +66,10 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 const adapter = await import(`./${wanted[0]}.mjs`);
 const SUITE = adapter.suite;
 const orm = await adapter.open({ connection: CONNECTION, orders: ORDERS });
-const { createDispatch, createStore, defineBackend, defineConfig, published, silentLogger } = orm.core;
-const { v7 } = orm.uuid;
+// Core as the store's package resolves it: the instance its build checks definitions against.
+const { createDispatch, createStore, defineBackend, defineConfig, published, silentLogger } =
+  await adapter.pkg.import('@dispatch/core');
+const { v7 } = await adapter.pkg.importVia('@dispatch/core', 'uuid');
 
 const acceptAll = defineBackend({
   type: 'accept-all',

@@ -4,9 +4,10 @@
 import { fromPackage } from '../lib/from-package.mjs';
 
 export const suite = 'orm-typeorm';
+/** The store's package: its build, and its dependencies as it resolves them. */
+export const pkg = fromPackage('orm-typeorm');
 
 export async function open({ connection, orders }) {
-  const pkg = fromPackage('orm-typeorm');
   await pkg.import('reflect-metadata');
   const { typeormStore } = await pkg.dist();
   const { DataSource, EntitySchema } = await pkg.import('typeorm');
@@ -34,8 +35,6 @@ export async function open({ connection, orders }) {
       await write?.(manager, order.id);
     });
   return {
-    core: await pkg.import('@dispatch/core'),
-    uuid: await pkg.importVia('@dispatch/core', 'uuid'),
     pg: (await pkg.import('pg')).default,
     store: typeormStore,
     options: { dataSource },

@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { workerDrain as drainWith, fillOutbox, publishedCount, resetOutbox } from '../lib/drain.mjs';
 import { median } from '../lib/events.mjs';
+import { openMikroOrm } from '../lib/mikro-orm.mjs';
 import { record } from '../lib/report.mjs';
 import { startRedis } from '../lib/throwaway-redis.mjs';
 import { writeWorkerConfig } from '../lib/worker-config.mjs';
@@ -21,8 +22,6 @@ const CLI = join(workerDir, 'dist/cli.js');
 const { createDispatch } = await load('@dispatch/core');
 const { mikroOrmStore } = await load('@dispatch/orm-mikro');
 const { redisStreamBackend } = await load('@dispatch/backend-redis-stream');
-const { MikroORM } = await load('@mikro-orm/core');
-const { PostgreSqlDriver } = await load('@mikro-orm/postgresql');
 const pg = createRequire(fromWorker.resolve('@mikro-orm/postgresql'))('pg');
 const { Redis } = createRequire(fromWorker.resolve('@dispatch/backend-redis-stream'))('ioredis');
 
@@ -51,19 +50,7 @@ const tables = [TABLE];
 const STREAM = 'bench';
 const NOW = '(floor(extract(epoch from statement_timestamp()) * 1000))::bigint';
 
-async function openOrm() {
-  return MikroORM.init({
-    driver: PostgreSqlDriver,
-    host: PG.host,
-    port: PG.port,
-    user: PG.user,
-    dbName: PG.database,
-    entities: [],
-    discovery: { warnWhenNoEntities: false },
-    allowGlobalContext: true,
-    debug: false,
-  });
-}
+const openOrm = () => openMikroOrm(load, PG);
 
 /** The benchmark's settings as plain JSON, for a dispatch in this process and for `dispatch worker`. */
 function settingsFor(redisPort, worker = {}) {
@@ -616,28 +603,21 @@ async function main() {
     const drained = `${EVENTS.toLocaleString('en-US')}-event drain, PostgreSQL to Redis`;
     record([
       ...rows.flatMap((row) => [
-        {
+        // The worker's drain next to each reference loop, with the least ratio it must reach.
+        ...[
+          ['sequential hand-written loop', row.sequential, 1],
+          ['overlapped hand-written loop', row.overlapped, 0.9],
+        ].map(([reference, referenceValue, least]) => ({
           suite,
           name: `${drained}, batch ${row.batch}`,
           value: row.worker,
           unit: 'events/s',
-          reference: 'sequential hand-written loop',
-          referenceValue: row.sequential,
-          ratio: row.worker / row.sequential,
-          target: '>= 1.0x',
-          pass: row.worker / row.sequential >= 1,
-        },
-        {
-          suite,
-          name: `${drained}, batch ${row.batch}`,
-          value: row.worker,
-          unit: 'events/s',
-          reference: 'overlapped hand-written loop',
-          referenceValue: row.overlapped,
-          ratio: row.worker / row.overlapped,
-          target: '>= 0.9x',
-          pass: row.worker / row.overlapped >= 0.9,
-        },
+          reference,
+          referenceValue,
+          ratio: row.worker / referenceValue,
+          target: `>= ${least.toFixed(1)}x`,
+          pass: row.worker / referenceValue >= least,
+        })),
         {
           suite,
           name: `${drained}, batch ${row.batch}, idempotent append`,

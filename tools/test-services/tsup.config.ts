@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 import { packageBuild } from '../../tsup.base';
 
-// Built so plain Node (the benchmarks' .mjs) can import it; prisma-generate stays source-only.
+// Built so plain Node (the benchmarks' .mjs) can import it.
 const units = [
   'spare-port',
   'processes',
@@ -12,6 +12,7 @@ const units = [
   'postgres-server',
   'tls-ca',
   'tcp-proxy',
+  'prisma-generate',
 ];
 
 export default defineConfig(

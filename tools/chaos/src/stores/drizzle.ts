@@ -4,14 +4,7 @@ import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { bigint, integer, pgTable, varchar } from 'drizzle-orm/pg-core';
 import pg from 'pg';
-import {
-  importUrl,
-  ledgerRows,
-  publishAll,
-  quietOnRestart,
-  RollbackOnPurpose,
-  type StoreKit,
-} from './store-kit.js';
+import { importUrl, quietOnRestart, type StoreKit, writeBusiness } from './store-kit.js';
 
 /** Drizzle on node-postgres: `withOutboxTransaction`, the query builders, `{ transaction: tx }`. */
 export const drizzleKit: StoreKit = {
@@ -39,24 +32,23 @@ export const drizzleKit: StoreKit = {
     return {
       store: { STORE: drizzleStore as StoreDefinition<never>, OPTIONS: { db, tableName: names.outbox } },
       async write(dispatch, plan) {
-        await withOutboxTransaction(db, async (tx) => {
-          await tx.insert(orders).values(plan.order);
-          const events = await publishAll(dispatch, plan, tx);
-          let last: number | null = null;
-          if (plan.key) {
-            const [row] = await tx
-              .insert(keyPositions)
-              .values({ orderingKey: plan.key, position: events.length })
-              .onConflictDoUpdate({
-                target: keyPositions.orderingKey,
-                set: { position: sql`${keyPositions.position} + ${events.length}` },
-              })
-              .returning({ position: keyPositions.position });
-            last = Number(row?.position);
-          }
-          await tx.insert(ledger).values(ledgerRows(plan, events, last));
-          if (plan.rollback) throw new RollbackOnPurpose();
-        });
+        await withOutboxTransaction(db, (tx) =>
+          writeBusiness(dispatch, plan, tx, {
+            insertOrder: (order) => tx.insert(orders).values(order),
+            async advanceKey(key, count) {
+              const [row] = await tx
+                .insert(keyPositions)
+                .values({ orderingKey: key, position: count })
+                .onConflictDoUpdate({
+                  target: keyPositions.orderingKey,
+                  set: { position: sql`${keyPositions.position} + ${count}` },
+                })
+                .returning({ position: keyPositions.position });
+              return Number(row?.position);
+            },
+            insertLedger: (rows) => tx.insert(ledger).values(rows),
+          }),
+        );
       },
       close: () => pool.end(),
     };

@@ -5,18 +5,12 @@ import pg from 'pg';
 import {
   importUrl,
   type LedgerRow,
-  ledgerRows,
-  publishAll,
+  type OrderRow,
   quietOnRestart,
-  RollbackOnPurpose,
   type StoreKit,
+  writeBusiness,
 } from './store-kit.js';
 
-interface OrderRow {
-  id: string;
-  producer: number;
-  amount: number;
-}
 interface LedgerColumns {
   event_id: string;
   order_id: string;
@@ -54,29 +48,26 @@ export const kyselyKit: StoreKit = {
         OPTIONS: { db, pgPool: pool, tableName: names.outbox },
       },
       async write(dispatch, plan) {
-        await withOutboxTransaction(db, async (trx) => {
-          await on<OrderRow>(trx).insertInto(names.orders).values(plan.order).execute();
-          const events = await publishAll(dispatch, plan, trx);
-          let last: number | null = null;
-          if (plan.key) {
-            const row = await on<KeyPositionRow>(trx)
-              .insertInto(names.keyPositions)
-              .values({ ordering_key: plan.key, position: events.length })
-              .onConflict((conflict) =>
-                conflict.column('ordering_key').doUpdateSet((eb) => ({
-                  position: eb(eb.ref(`${names.keyPositions}.position`), '+', events.length),
-                })),
-              )
-              .returning('position')
-              .executeTakeFirstOrThrow();
-            last = Number(row.position);
-          }
-          await on<LedgerColumns>(trx)
-            .insertInto(names.ledger)
-            .values(ledgerRows(plan, events, last).map(ledgerColumns))
-            .execute();
-          if (plan.rollback) throw new RollbackOnPurpose();
-        });
+        await withOutboxTransaction(db, (trx) =>
+          writeBusiness(dispatch, plan, trx, {
+            insertOrder: (order) => on<OrderRow>(trx).insertInto(names.orders).values(order).execute(),
+            async advanceKey(key, count) {
+              const row = await on<KeyPositionRow>(trx)
+                .insertInto(names.keyPositions)
+                .values({ ordering_key: key, position: count })
+                .onConflict((conflict) =>
+                  conflict.column('ordering_key').doUpdateSet((eb) => ({
+                    position: eb(eb.ref(`${names.keyPositions}.position`), '+', count),
+                  })),
+                )
+                .returning('position')
+                .executeTakeFirstOrThrow();
+              return Number(row.position);
+            },
+            insertLedger: (rows) =>
+              on<LedgerColumns>(trx).insertInto(names.ledger).values(rows.map(ledgerColumns)).execute(),
+          }),
+        );
       },
       async close() {
         await db.destroy();

@@ -3,18 +3,18 @@ import { mikroOrmStore } from '@dispatch/orm-mikro';
 import { EntitySchema, MikroORM } from '@mikro-orm/core';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import {
+  advanceKeySql,
   importUrl,
   type LedgerRow,
-  ledgerRows,
-  publishAll,
-  RollbackOnPurpose,
+  type OrderRow,
   type StoreKit,
+  writeBusiness,
 } from './store-kit.js';
 
 /** MikroORM: `em.transactional`, the order and ledger rows as entities, `{ transaction: em }`. */
 export const mikroKit: StoreKit = {
   async open({ pgUrl, names, poolSize }) {
-    const OrderSchema = new EntitySchema<{ id: string; producer: number; amount: number }>({
+    const OrderSchema = new EntitySchema<OrderRow>({
       name: 'ChaosOrder',
       tableName: names.orders,
       properties: {
@@ -48,24 +48,21 @@ export const mikroKit: StoreKit = {
         OPTIONS: { orm, tableName: names.outbox },
       },
       async write(dispatch, plan) {
-        await orm.em.fork().transactional(async (em) => {
-          em.persist(em.create(OrderSchema, plan.order));
-          const events = await publishAll(dispatch, plan, em);
-          let last: number | null = null;
-          if (plan.key) {
-            const count = events.length;
-            const rows = await em.execute<{ position: string }[]>(
-              `INSERT INTO ${names.keyPositions} (ordering_key, position) VALUES (?, ?)
-               ON CONFLICT (ordering_key) DO UPDATE SET position = ${names.keyPositions}.position + ?
-               RETURNING position`,
-              [plan.key, count, count],
-            );
-            last = Number(rows[0]?.position);
-          }
-          for (const row of ledgerRows(plan, events, last)) em.persist(em.create(LedgerSchema, row));
-          await em.flush();
-          if (plan.rollback) throw new RollbackOnPurpose();
-        });
+        await orm.em.fork().transactional((em) =>
+          writeBusiness(dispatch, plan, em, {
+            // Persisted now, flushed with the ledger rows.
+            insertOrder: (order) => em.persist(em.create(OrderSchema, order)),
+            async advanceKey(key, count) {
+              const sql = advanceKeySql(names, '?', '?');
+              const rows = await em.execute<{ position: string }[]>(sql, [key, count]);
+              return Number(rows[0]?.position);
+            },
+            async insertLedger(rows) {
+              for (const row of rows) em.persist(em.create(LedgerSchema, row));
+              await em.flush();
+            },
+          }),
+        );
       },
       close: () => orm.close(true),
     };

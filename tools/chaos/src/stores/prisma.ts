@@ -7,14 +7,7 @@ import { generatePrismaClient } from '@dispatch/test-services/prisma-generate';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import type { RunNames } from '../run-names.js';
-import {
-  importUrl,
-  ledgerRows,
-  publishAll,
-  quietOnRestart,
-  RollbackOnPurpose,
-  type StoreKit,
-} from './store-kit.js';
+import { advanceKeySql, importUrl, quietOnRestart, type StoreKit, writeBusiness } from './store-kit.js';
 
 const CHAOS_PACKAGE = join(import.meta.dirname, '..', '..');
 
@@ -90,24 +83,19 @@ export const prismaKit: StoreKit = {
         OPTIONS: { prisma, pgPool: pool, tableName: names.outbox },
       },
       async write(dispatch, plan) {
-        await withOutboxTransaction(prisma as never, async (tx: AnyClient) => {
-          await tx.chaosOrder.create({ data: plan.order });
-          const events = await publishAll(dispatch, plan, tx);
-          let last: number | null = null;
-          if (plan.key) {
-            const count = events.length;
-            const rows = (await tx.$queryRawUnsafe(
-              `INSERT INTO ${names.keyPositions} (ordering_key, position) VALUES ($1, $2)
-               ON CONFLICT (ordering_key) DO UPDATE SET position = ${names.keyPositions}.position + $2
-               RETURNING position`,
-              plan.key,
-              count,
-            )) as { position: bigint | number | string }[];
-            last = Number(rows[0]?.position);
-          }
-          await tx.chaosLedgerEntry.createMany({ data: ledgerRows(plan, events, last) });
-          if (plan.rollback) throw new RollbackOnPurpose();
-        });
+        await withOutboxTransaction(prisma as never, (tx: AnyClient) =>
+          writeBusiness(dispatch, plan, tx, {
+            insertOrder: (order) => tx.chaosOrder.create({ data: order }),
+            async advanceKey(key, count) {
+              const sql = advanceKeySql(names, '$1', '$2');
+              const rows = (await tx.$queryRawUnsafe(sql, key, count)) as {
+                position: bigint | number | string;
+              }[];
+              return Number(rows[0]?.position);
+            },
+            insertLedger: (rows) => tx.chaosLedgerEntry.createMany({ data: rows }),
+          }),
+        );
       },
       async close() {
         await prisma.$disconnect();

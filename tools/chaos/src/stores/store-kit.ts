@@ -2,9 +2,16 @@ import type { Dispatch, NewEvent, PublishEventInput, StoreDefinition } from '@di
 import type pg from 'pg';
 import type { RunNames } from '../run-names.js';
 
+/** An order row of the run's business table. */
+export interface OrderRow {
+  id: string;
+  producer: number;
+  amount: number;
+}
+
 /** One business transaction a producer runs (see producer.ts), whatever the ORM. */
 export interface BusinessWrite {
-  order: { id: string; producer: number; amount: number };
+  order: OrderRow;
   eventType: string;
   key: string | null;
   inputs: PublishEventInput[];
@@ -58,7 +65,7 @@ export class RollbackOnPurpose extends Error {}
 export const importUrl = (specifier: string): string => JSON.stringify(import.meta.resolve(specifier));
 
 /** `publishEvent` for one event, `publishEvents` for more, in `transaction`. */
-export async function publishAll(dispatch: Dispatch, plan: BusinessWrite, transaction: unknown) {
+async function publishAll(dispatch: Dispatch, plan: BusinessWrite, transaction: unknown) {
   const events: NewEvent[] =
     plan.inputs.length === 1
       ? [await dispatch.publisher.publishEvent(plan.inputs[0]!, { transaction })]
@@ -68,14 +75,49 @@ export async function publishAll(dispatch: Dispatch, plan: BusinessWrite, transa
 }
 
 /**
+ * A kit's own parts of one business transaction, each written in that ORM inside its transaction;
+ * `writeBusiness` runs them, with the events, in the order every kit shares.
+ */
+export interface BusinessSteps {
+  /** Insert the order (awaited). */
+  insertOrder(order: OrderRow): unknown;
+  /** Move the key's last commit position on by `count`, the transaction's events, and return it. */
+  advanceKey(key: string, count: number): Promise<number>;
+  /** Insert the ledger rows (awaited). */
+  insertLedger(rows: LedgerRow[]): unknown;
+}
+
+/**
+ * The order, its events published in `transaction`, the key's commit positions and a ledger row
+ * per event; then `RollbackOnPurpose` when the plan asks for a rollback.
+ */
+export async function writeBusiness(
+  dispatch: Dispatch,
+  plan: BusinessWrite,
+  transaction: unknown,
+  steps: BusinessSteps,
+): Promise<void> {
+  await steps.insertOrder(plan.order);
+  const events = await publishAll(dispatch, plan, transaction);
+  const last = plan.key ? await steps.advanceKey(plan.key, events.length) : null;
+  await steps.insertLedger(ledgerRows(plan, events, last));
+  if (plan.rollback) throw new RollbackOnPurpose();
+}
+
+/**
+ * `advanceKey` in SQL, for the kits that write it as a statement: `key` and `count` are the driver's
+ * placeholders for the two values.
+ */
+export const advanceKeySql = (names: RunNames, key: string, count: string): string =>
+  `INSERT INTO ${names.keyPositions} (ordering_key, position) VALUES (${key}, ${count})
+   ON CONFLICT (ordering_key) DO UPDATE SET position = ${names.keyPositions}.position + EXCLUDED.position
+   RETURNING position`;
+
+/**
  * The ledger rows of the events, given the key's last position after the upsert. Events of one
  * call are written in the order given, so they take consecutive positions.
  */
-export function ledgerRows(
-  plan: BusinessWrite,
-  events: readonly NewEvent[],
-  last: number | null,
-): LedgerRow[] {
+function ledgerRows(plan: BusinessWrite, events: readonly NewEvent[], last: number | null): LedgerRow[] {
   const count = events.length;
   return events.map((event, i) => ({
     eventId: event.id,

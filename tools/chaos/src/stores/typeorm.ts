@@ -3,12 +3,12 @@ import type { StoreDefinition } from '@dispatch/core';
 import { typeormStore } from '@dispatch/orm-typeorm';
 import { DataSource, EntitySchema } from 'typeorm';
 import {
+  advanceKeySql,
   importUrl,
   type LedgerRow,
-  ledgerRows,
-  publishAll,
-  RollbackOnPurpose,
+  type OrderRow,
   type StoreKit,
+  writeBusiness,
 } from './store-kit.js';
 
 /**
@@ -24,7 +24,7 @@ function quietPoolOf(dataSource: DataSource): void {
 /** TypeORM on `pg`: `dataSource.transaction`, entities for the order and ledger, `{ transaction: manager }`. */
 export const typeormKit: StoreKit = {
   async open({ pgUrl, names, poolSize }) {
-    const OrderSchema = new EntitySchema<{ id: string; producer: number; amount: number }>({
+    const OrderSchema = new EntitySchema<OrderRow>({
       name: 'ChaosOrder',
       tableName: names.orders,
       columns: {
@@ -59,23 +59,17 @@ export const typeormKit: StoreKit = {
         OPTIONS: { dataSource, tableName: names.outbox },
       },
       async write(dispatch, plan) {
-        await dataSource.transaction(async (manager) => {
-          await manager.insert(OrderSchema, plan.order);
-          const events = await publishAll(dispatch, plan, manager);
-          let last: number | null = null;
-          if (plan.key) {
-            const count = events.length;
-            const rows = (await manager.query(
-              `INSERT INTO ${names.keyPositions} (ordering_key, position) VALUES ($1, $2)
-               ON CONFLICT (ordering_key) DO UPDATE SET position = ${names.keyPositions}.position + $2
-               RETURNING position`,
-              [plan.key, count],
-            )) as { position: string }[];
-            last = Number(rows[0]?.position);
-          }
-          await manager.insert(LedgerSchema, ledgerRows(plan, events, last));
-          if (plan.rollback) throw new RollbackOnPurpose();
-        });
+        await dataSource.transaction((manager) =>
+          writeBusiness(dispatch, plan, manager, {
+            insertOrder: (order) => manager.insert(OrderSchema, order),
+            async advanceKey(key, count) {
+              const sql = advanceKeySql(names, '$1', '$2');
+              const rows = (await manager.query(sql, [key, count])) as { position: string }[];
+              return Number(rows[0]?.position);
+            },
+            insertLedger: (rows) => manager.insert(LedgerSchema, rows),
+          }),
+        );
       },
       close: () => dataSource.destroy(),
     };
