@@ -1,10 +1,11 @@
 import { InvalidArgumentError, type Logger } from '@dispatch/core';
-import type {
-  CallerTransaction,
-  ListenRequest,
-  SqlDialectName,
-  SqlExecutor,
-  SqlRow,
+import {
+  type CallerTransaction,
+  isMissingTableError as isSqlMissingTableError,
+  type ListenRequest,
+  type SqlDialectName,
+  type SqlExecutor,
+  type SqlRow,
 } from '@dispatch/store-sql';
 import type { DriverRunner } from './driver-runner.js';
 import { drizzleKinds } from './drizzle-kinds.js';
@@ -31,18 +32,7 @@ const NOT_OURS =
 
 /** Driver error codes for "no such table", also when Drizzle wraps the driver's error (`cause`). */
 export function isMissingTableError(error: unknown): boolean {
-  for (let current = error, depth = 0; current && depth < 5; depth++) {
-    const { code, errno, message } = current as { code?: unknown; errno?: unknown; message?: unknown };
-    if (code === '42P01' || code === 'ER_NO_SUCH_TABLE' || errno === 1146) return true;
-    if (
-      typeof message === 'string' &&
-      /no such table/i.test(message) &&
-      String(code ?? '').startsWith('SQLITE')
-    )
-      return true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
+  return isSqlMissingTableError(error);
 }
 
 /**

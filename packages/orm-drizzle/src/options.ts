@@ -1,4 +1,9 @@
-import { type SqlDialectName, type SqlStoreOptions, sqlStoreOptionFields } from '@dispatch/store-sql';
+import {
+  dialectOptionField,
+  type SqlDialectName,
+  type SqlStoreOptions,
+  sqlStoreOptionFields,
+} from '@dispatch/store-sql';
 import { z } from 'zod';
 import type { DrizzleDatabaseLike } from './outbox-transaction.js';
 
@@ -34,8 +39,6 @@ export const optionsSchema = z.strictObject({
         'expected a Drizzle database as drizzle() returns it (with $client), on node-postgres, mysql2 or better-sqlite3',
     },
   ),
-  dialect: z
-    .enum(['postgresql', 'mysql', 'sqlite'], { error: "expected 'postgresql', 'mysql' or 'sqlite'" })
-    .optional(),
+  dialect: dialectOptionField,
   ...sqlStoreOptionFields,
 });

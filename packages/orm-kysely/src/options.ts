@@ -1,8 +1,8 @@
 import {
   type PgPoolLike,
+  pgPoolStoreOptionFields,
   type SqlDialectName,
   type SqlStoreOptions,
-  sqlStoreOptionFields,
 } from '@dispatch/store-sql';
 import { z } from 'zod';
 import { type AnyKysely, isKysely } from './kysely-types.js';
@@ -39,18 +39,5 @@ export const optionsSchema = z.strictObject({
   db: z.custom<AnyKysely>((value) => isKysely(value) && !value.isTransaction, {
     error: 'expected your Kysely instance (new Kysely({ dialect })), not a transaction',
   }),
-  dialect: z
-    .enum(['postgresql', 'mysql', 'sqlite'], { error: "expected 'postgresql', 'mysql' or 'sqlite'" })
-    .optional(),
-  pgPool: z
-    .custom<PgPoolLike>(
-      (value) =>
-        typeof value === 'object' &&
-        value !== null &&
-        typeof (value as PgPoolLike).query === 'function' &&
-        typeof (value as PgPoolLike).Client === 'function',
-      { error: 'expected a pg Pool (new pg.Pool(...), the one your PostgresDialect uses)' },
-    )
-    .optional(),
-  ...sqlStoreOptionFields,
+  ...pgPoolStoreOptionFields('the one your PostgresDialect uses'),
 });

@@ -1,6 +1,10 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { InvalidArgumentError } from '@dispatch/core';
-import { CommitCallbacks } from '@dispatch/store-sql';
+import {
+  CommitCallbacks,
+  type RegisteredBinding,
+  type RegisteredTransactionRules,
+  TransactionRegistry,
+} from '@dispatch/store-sql';
 import {
   type Command,
   CompiledQuery,
@@ -25,41 +29,42 @@ export interface OpenTransaction {
   callbacks: CommitCallbacks;
   /** The transaction without the application's plugins: the store's statements run on it. */
   raw: AnyKysely;
-  /** Identifies the Kysely instance the transaction belongs to (see `adapterOf`). */
-  adapter: unknown;
+  /** Identifies the Kysely instance the transaction belongs to (its adapter, see `adapterOf`). */
+  database: unknown;
   /** Opened by `startOutboxTransaction`: the application commits, rolls back and nests by hand. */
   controlled: boolean;
 }
 
 /** A handle of an open transaction, at the savepoint depth it was handed out for. */
-export interface TransactionBinding {
+export interface TransactionBinding extends RegisteredBinding {
   transaction: OpenTransaction;
   level: number;
+  /** The transaction's plugin-less handle, whichever handle of it the write went through. */
+  handle: AnyKysely;
 }
 
-interface Registry {
-  bindings: WeakMap<object, TransactionBinding>;
-  ambient: AsyncLocalStorage<TransactionBinding>;
-}
+/** The transactions opened through this package, and the one around the current call. */
+export const transactions = new TransactionRegistry<TransactionBinding>('@dispatch/orm-kysely/transactions');
 
-// One registry per process, even when the ESM and the CJS build of this package are both loaded
-// (the wrapper from one, the store from the other).
-const REGISTRY = Symbol.for('@dispatch/orm-kysely/transactions');
+const WRAPPER_HINT =
+  'Open it with withOutboxTransaction(db, async (trx) => ...) from @dispatch/orm-kysely instead of ' +
+  'db.transaction().execute(), or with startOutboxTransaction(db) instead of db.startTransaction().';
 
-function registry(): Registry {
-  const global = globalThis as { [REGISTRY]?: Registry };
-  global[REGISTRY] ??= { bindings: new WeakMap(), ambient: new AsyncLocalStorage() };
-  return global[REGISTRY];
-}
+/** How the store tells a `{ transaction }` opened through this package from anything else. */
+export const callerTransactionRules: RegisteredTransactionRules = {
+  registry: transactions,
+  databaseOf: (value) => (isKysely(value) ? adapterOf(value) : undefined),
+  // `db` itself, as code taking "db or trx" passes it.
+  isTransaction: (handle) => (handle as AnyKysely).isTransaction,
+  describe: describeValue,
+  names: { orm: 'Kysely', instance: 'Kysely instance', option: 'db', handle: 'db', tx: 'trx' },
+  notRegistered:
+    'The outbox cannot see when this Kysely transaction commits, so it could not hold the event’s ' +
+    `created hooks and wake-ups until then. ${WRAPPER_HINT} Nothing was written.`,
+};
 
-/** The open transaction behind a handle, if it was opened through this package. */
-export function bindingOf(handle: object): TransactionBinding | undefined {
-  return registry().bindings.get(handle);
-}
-
-/** The innermost `withOutboxTransaction` around the current call, if any. */
-export function ambientBinding(): TransactionBinding | undefined {
-  return registry().ambient.getStore();
+function bindingAt(transaction: OpenTransaction, level: number): TransactionBinding {
+  return { transaction, level, handle: transaction.raw };
 }
 
 /** Methods that return another handle of the same transaction (same connection). */
@@ -96,13 +101,12 @@ function afterCommand<T>(command: Command<T>, after: (result: T) => T, failed?: 
  * rollback run or drop the callbacks.
  */
 function adopt<T extends object>(handle: T, binding: TransactionBinding): T {
-  const { bindings } = registry();
-  const known = bindings.has(handle);
-  bindings.set(handle, binding);
+  const known = transactions.bindingOf(handle) !== undefined;
+  transactions.bind(handle, binding);
   if (known) return handle;
   const target = handle as unknown as Record<string, Method>;
   // Looked up at call time: a nested handle is re-bound to its own level after it is derived.
-  const current = () => bindings.get(handle) ?? binding;
+  const current = () => transactions.bindingOf(handle) ?? binding;
   for (const name of DERIVING) {
     const original = target[name];
     if (typeof original !== 'function') continue;
@@ -117,7 +121,7 @@ function adopt<T extends object>(handle: T, binding: TransactionBinding): T {
       afterCommand(original.apply(handle, args) as Command<unknown>, (result) => after(result, args), failed);
   };
   const derived = (result: unknown) =>
-    adopt(result as object, { transaction: binding.transaction, level: callbacks.depth });
+    adopt(result as object, bindingAt(binding.transaction, callbacks.depth));
   // A commit that fails has an unknown outcome: its callbacks are dropped, never run twice.
   wrap(
     'commit',
@@ -144,14 +148,14 @@ function adopt<T extends object>(handle: T, binding: TransactionBinding): T {
   return handle;
 }
 
-function open(trx: AnyKysely, controlled: boolean): TransactionBinding {
+function open(trx: AnyKysely, controlled: boolean, callbacks = new CommitCallbacks()): TransactionBinding {
   const transaction: OpenTransaction = {
-    callbacks: new CommitCallbacks(),
+    callbacks,
     raw: trx.withoutPlugins(),
-    adapter: adapterOf(trx),
+    database: adapterOf(trx),
     controlled,
   };
-  const binding: TransactionBinding = { transaction, level: 0 };
+  const binding = bindingAt(transaction, 0);
   adopt(trx, binding);
   return binding;
 }
@@ -166,7 +170,7 @@ const raw = (transaction: OpenTransaction, sql: string) =>
   transaction.raw.executeQuery(CompiledQuery.raw(sql));
 
 async function nest<T>(outer: AnyTransaction, work: (trx: AnyTransaction) => Promise<T>): Promise<T> {
-  const binding = bindingOf(outer);
+  const binding = transactions.bindingOf(outer);
   if (!binding) {
     throw new InvalidArgumentError(
       'withOutboxTransaction(trx, work) nests only in a transaction opened by withOutboxTransaction or ' +
@@ -204,10 +208,10 @@ async function nest<T>(outer: AnyTransaction, work: (trx: AnyTransaction) => Pro
     throw error;
   }
   const inner = outer.withPlugin(SAME);
-  const innerBinding: TransactionBinding = { transaction, level: callbacks.depth };
-  registry().bindings.set(inner, innerBinding);
+  const innerBinding = bindingAt(transaction, callbacks.depth);
+  transactions.bind(inner, innerBinding);
   try {
-    const result = await registry().ambient.run(innerBinding, () => work(inner));
+    const result = await transactions.runIn(innerBinding, () => work(inner));
     await raw(transaction, `release savepoint ${name}`);
     callbacks.releaseSavepoint(name);
     return result;
@@ -265,19 +269,10 @@ export async function withOutboxTransaction<T>(
           : '.'),
     );
   }
-  let opened: TransactionBinding | undefined;
-  let result: T;
-  try {
-    result = await builder.execute((trx) => {
-      opened = open(trx, false);
-      return registry().ambient.run(opened, () => work(trx));
-    });
-  } catch (error) {
-    opened?.transaction.callbacks.rollback();
-    throw error;
-  }
-  opened?.transaction.callbacks.commit();
-  return result;
+  const callbacks = new CommitCallbacks();
+  return callbacks.settleWith(() =>
+    builder.execute((trx) => transactions.runIn(open(trx, false, callbacks), () => work(trx))),
+  );
 }
 
 /**

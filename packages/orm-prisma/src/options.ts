@@ -1,8 +1,8 @@
 import {
   type PgPoolLike,
+  pgPoolStoreOptionFields,
   type SqlDialectName,
   type SqlStoreOptions,
-  sqlStoreOptionFields,
 } from '@dispatch/store-sql';
 import { z } from 'zod';
 import { isPrismaClient, isPrismaHandle, type PrismaClientLike } from './prisma-types.js';
@@ -69,24 +69,11 @@ export const optionsSchema = z.strictObject({
         ? 'expected your PrismaClient, not a transaction client: pass the client the transactions come from'
         : 'expected your PrismaClient (new PrismaClient({ adapter }) from your generated client)',
   }),
-  dialect: z
-    .enum(['postgresql', 'mysql', 'sqlite'], { error: "expected 'postgresql', 'mysql' or 'sqlite'" })
-    .optional(),
-  pgPool: z
-    .custom<PgPoolLike>(
-      (value) =>
-        typeof value === 'object' &&
-        value !== null &&
-        typeof (value as PgPoolLike).query === 'function' &&
-        typeof (value as PgPoolLike).Client === 'function',
-      { error: 'expected a pg Pool (new pg.Pool(...), the one you give new PrismaPg(pool))' },
-    )
-    .optional(),
   transactionOptions: z
     .strictObject(
       { maxWait: milliseconds, timeout: milliseconds },
       { error: 'expected { maxWait?, timeout? } in milliseconds' },
     )
     .optional(),
-  ...sqlStoreOptionFields,
+  ...pgPoolStoreOptionFields('the one you give new PrismaPg(pool)'),
 });

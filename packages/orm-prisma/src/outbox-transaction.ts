@@ -1,6 +1,10 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { InvalidArgumentError } from '@dispatch/core';
-import { CommitCallbacks } from '@dispatch/store-sql';
+import {
+  CommitCallbacks,
+  type RegisteredBinding,
+  type RegisteredTransactionRules,
+  TransactionRegistry,
+} from '@dispatch/store-sql';
 import {
   describeValue,
   engineOf,
@@ -16,40 +20,38 @@ import {
 export interface OpenTransaction {
   callbacks: CommitCallbacks;
   /** The query engine of the client that opened it (see `engineOf`): the same one means the same database. */
-  engine: object;
+  database: object;
 }
 
 /** A transaction client handed out by `withOutboxTransaction` (or a nested transaction in it). */
-export interface TransactionBinding {
+export interface TransactionBinding extends RegisteredBinding {
   transaction: OpenTransaction;
   /** Prisma's own transaction client, which the store's statements run on. */
-  raw: PrismaHandle;
+  handle: PrismaHandle;
 }
 
-interface Registry {
-  bindings: WeakMap<object, TransactionBinding>;
-  ambient: AsyncLocalStorage<TransactionBinding>;
-}
+/**
+ * The transaction clients `withOutboxTransaction` handed out, and the innermost one (or nested
+ * `tx.$transaction`) around the current call.
+ */
+export const transactions = new TransactionRegistry<TransactionBinding>('@dispatch/orm-prisma/transactions');
 
-// One registry per process, even when the ESM and the CJS build of this package are both loaded
-// (the wrapper from one, the store from the other).
-const REGISTRY = Symbol.for('@dispatch/orm-prisma/transactions');
+const WRAPPER_HINT =
+  'Open it with withOutboxTransaction(prisma, async (tx) => ...) from @dispatch/orm-prisma instead of ' +
+  'prisma.$transaction(async (tx) => ...): Prisma has no after-commit hook, so the store cannot see when a ' +
+  'plain $transaction commits, and the events’ created hooks and worker wake-ups would have nothing to wait for.';
 
-function registry(): Registry {
-  const global = globalThis as { [REGISTRY]?: Registry };
-  global[REGISTRY] ??= { bindings: new WeakMap(), ambient: new AsyncLocalStorage() };
-  return global[REGISTRY];
-}
-
-/** The open transaction behind a transaction client `withOutboxTransaction` handed out, if it is one. */
-export function bindingOf(handle: object): TransactionBinding | undefined {
-  return registry().bindings.get(handle);
-}
-
-/** The innermost `withOutboxTransaction` (or nested `tx.$transaction`) around the current call. */
-export function ambientBinding(): TransactionBinding | undefined {
-  return registry().ambient.getStore();
-}
+/** How the store tells a `{ transaction }` of `withOutboxTransaction` from anything else. */
+export const callerTransactionRules: RegisteredTransactionRules = {
+  registry: transactions,
+  // The query engine a client, its `$extends` copies and its transactions share.
+  databaseOf: (value) => (isPrismaHandle(value) ? engineOf(value) : undefined),
+  // The client itself, as code taking "prisma or tx" passes it.
+  isTransaction: (handle) => !isPrismaClient(handle),
+  describe: describeValue,
+  names: { orm: 'Prisma', instance: 'PrismaClient', option: 'prisma', handle: 'client', tx: 'tx' },
+  notRegistered: `The outbox cannot see when this Prisma transaction commits. ${WRAPPER_HINT} Nothing was written.`,
+};
 
 type TransactionMethod = (work: unknown, options?: unknown) => Promise<unknown>;
 
@@ -76,7 +78,7 @@ function track(raw: PrismaHandle, binding: TransactionBinding): PrismaHandle {
         raw,
         (innerRaw: PrismaHandle) => {
           const inner = open(innerRaw, binding.transaction);
-          return registry().ambient.run(inner.binding, () => (work as (tx: unknown) => unknown)(inner.tx));
+          return transactions.runIn(inner.binding, () => (work as (tx: unknown) => unknown)(inner.tx));
         },
         options,
       );
@@ -98,9 +100,9 @@ function open(
   raw: PrismaHandle,
   transaction: OpenTransaction,
 ): { tx: PrismaHandle; binding: TransactionBinding } {
-  const binding: TransactionBinding = { transaction, raw };
+  const binding: TransactionBinding = { transaction, handle: raw };
   const tx = track(raw, binding);
-  registry().bindings.set(tx, binding);
+  transactions.bind(tx, binding);
   return { tx, binding };
 }
 
@@ -136,8 +138,7 @@ export async function withOutboxTransaction<T>(
     );
   }
   if (isPrismaHandle(prisma) && !isPrismaClient(prisma)) {
-    const binding = bindingOf(prisma);
-    if (!binding) {
+    if (!transactions.bindingOf(prisma)) {
       throw new InvalidArgumentError(
         'withOutboxTransaction(tx, work) nests only in a transaction opened by withOutboxTransaction; this tx ' +
           'comes from a plain prisma.$transaction(), whose commit the outbox cannot see. Open the outer ' +
@@ -156,17 +157,12 @@ export async function withOutboxTransaction<T>(
         `or an $extends copy of it) or a tx of an outer withOutboxTransaction, got ${describeValue(prisma)}. Nothing was run.`,
     );
   }
-  const transaction: OpenTransaction = { callbacks: new CommitCallbacks(), engine: engineOf(prisma) };
-  let result: T;
-  try {
-    result = (await prisma.$transaction((raw: PrismaHandle) => {
-      const { tx, binding } = open(raw, transaction);
-      return registry().ambient.run(binding, () => work(tx));
-    }, options)) as T;
-  } catch (error) {
-    transaction.callbacks.rollback();
-    throw error;
-  }
-  transaction.callbacks.commit();
-  return result;
+  const transaction: OpenTransaction = { callbacks: new CommitCallbacks(), database: engineOf(prisma) };
+  return transaction.callbacks.settleWith(
+    () =>
+      prisma.$transaction((raw: PrismaHandle) => {
+        const { tx, binding } = open(raw, transaction);
+        return transactions.runIn(binding, () => work(tx));
+      }, options) as Promise<T>,
+  );
 }

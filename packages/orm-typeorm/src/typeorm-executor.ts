@@ -1,10 +1,11 @@
 import { ConfigError, InvalidArgumentError, type Logger } from '@dispatch/core';
-import type {
-  CallerTransaction,
-  ListenRequest,
-  SqlDialectName,
-  SqlExecutor,
-  SqlRow,
+import {
+  type CallerTransaction,
+  isMissingTableError,
+  type ListenRequest,
+  type SqlDialectName,
+  type SqlExecutor,
+  type SqlRow,
 } from '@dispatch/store-sql';
 import type { DataSource } from 'typeorm';
 import { type CommitTracker, commitTrackerOf } from './commit-tracker.js';
@@ -23,22 +24,6 @@ import {
 const HOW =
   'Pass the manager your dataSource.transaction(async (manager) => ...) callback receives, or a query ' +
   'runner after its startTransaction(). Nothing was written.';
-
-/** Driver error codes for "no such table", also inside TypeORM's QueryFailedError (`driverError`). */
-export function isMissingTableError(error: unknown): boolean {
-  for (let current = error, depth = 0; current && depth < 5; depth++) {
-    const { code, errno, message } = current as { code?: unknown; errno?: unknown; message?: unknown };
-    if (code === '42P01' || code === 'ER_NO_SUCH_TABLE' || errno === 1146) return true;
-    if (
-      typeof message === 'string' &&
-      /no such table/i.test(message) &&
-      String(code ?? '').startsWith('SQLITE')
-    )
-      return true;
-    current = (current as { driverError?: unknown }).driverError ?? (current as { cause?: unknown }).cause;
-  }
-  return false;
-}
 
 /**
  * The SQL store's executor on TypeORM: statements run on a query runner of the application's
@@ -187,7 +172,12 @@ export class TypeOrmExecutor implements SqlExecutor {
     return runner;
   }
 
+  /** Driver error codes for "no such table", also inside TypeORM's QueryFailedError (`driverError`). */
   isMissingTable(error: unknown): boolean {
-    return isMissingTableError(error);
+    return isMissingTableError(
+      error,
+      (current) =>
+        (current as { driverError?: unknown }).driverError ?? (current as { cause?: unknown }).cause,
+    );
   }
 }

@@ -75,4 +75,24 @@ describe('CommitCallbacks', () => {
     callbacks.commit();
     expect(ran).toEqual(['first s', 'last']);
   });
+
+  it('settles with the outcome of the transaction it follows', async () => {
+    const { ran, cb } = recorder();
+    const committed = new CommitCallbacks();
+    const result = await committed.settleWith(async () => {
+      committed.add(cb('committed'));
+      return 42;
+    });
+    expect(result).toBe(42);
+    expect(committed.status).toBe('committed');
+
+    const failed = new CommitCallbacks();
+    const failure = failed.settleWith(async () => {
+      failed.add(cb('rolled back'));
+      throw new Error('rolled back');
+    });
+    await expect(failure).rejects.toThrow('rolled back');
+    expect(failed.status).toBe('rolled back');
+    expect(ran).toEqual(['committed']);
+  });
 });

@@ -71,6 +71,22 @@ export class CommitCallbacks {
     }
   }
 
+  /**
+   * Settle with the outcome of `transaction`, the ORM call that opens, runs and commits it: commit
+   * once it resolves, roll back when it throws.
+   */
+  async settleWith<T>(transaction: () => Promise<T>): Promise<T> {
+    let result: T;
+    try {
+      result = await transaction();
+    } catch (error) {
+      this.rollback();
+      throw error;
+    }
+    this.commit();
+    return result;
+  }
+
   /** The transaction rolled back, or its outcome is unknown: drop every callback. */
   rollback(): void {
     if (this.#status !== 'active') return;

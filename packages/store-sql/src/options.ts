@@ -59,6 +59,11 @@ export const sqlStoreOptionFields = {
   analyzeWhenStale: z.boolean({ error: 'expected true or false' }).optional(),
 };
 
+/** Zod field for an ORM store's `dialect`, for when the database cannot be told from the ORM handle. */
+export const dialectOptionField = z
+  .enum(['postgresql', 'mysql', 'sqlite'], { error: "expected 'postgresql', 'mysql' or 'sqlite'" })
+  .optional();
+
 export function defaultNotifyChannel(tableName: string): string {
   return `dispatch_${tableName.replaceAll('.', '_')}`.slice(0, 63);
 }
