@@ -15,6 +15,7 @@ import { migrateCommand } from './commands/migrate-command.js';
 import { statsCommand } from './commands/stats-command.js';
 import { workerCommand } from './commands/worker-command.js';
 import { paintFor } from './format.js';
+import { DEFAULT_HEAP_GROWING_PERCENT } from './heap-growth.js';
 import { VERSION } from './version.js';
 
 const wholeNumber =
@@ -81,6 +82,11 @@ export function createProgram(io: CliIo, done: (code: number) => void): Command 
     .option('--concurrency <n>', 'batches published at once (OUTBOX_WORKER.CONCURRENCY)', wholeNumber(1))
     .option('--metrics-port <port>', 'serve /healthz and /metrics (Prometheus) on this port', wholeNumber(0))
     .addOption(new Option('--metrics-host <host>', 'interface for --metrics-port').default('127.0.0.1'))
+    .option(
+      '--heap-growing-percent <n>',
+      `how far the heap may grow past what is live before a full collection; 0 leaves V8's default (default ${DEFAULT_HEAP_GROWING_PERCENT})`,
+      wholeNumber(0),
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  dispatch worker\n  dispatch worker --batch-size 500 --interval 1 --metrics-port 9464\n  dispatch worker --max-iterations 1   # one cycle, e.g. in a cron job',

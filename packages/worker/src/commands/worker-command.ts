@@ -1,6 +1,7 @@
 import { childLogger, type DispatchConfig } from '@dispatch/core';
 import { openDispatch } from '../cli-context.js';
 import type { CliIo } from '../cli-io.js';
+import { DEFAULT_HEAP_GROWING_PERCENT, limitHeapGrowth } from '../heap-growth.js';
 import { type MetricsServer, startMetricsServer } from '../metrics-server.js';
 import { ReadinessCheck } from '../readiness.js';
 import { Worker } from '../worker.js';
@@ -14,6 +15,8 @@ export interface WorkerCommandOptions {
   concurrency?: number | undefined;
   metricsPort?: number | undefined;
   metricsHost?: string | undefined;
+  /** How far V8's heap may grow past what is live between full collections; 0 leaves V8's default. */
+  heapGrowingPercent?: number | undefined;
 }
 
 /** Flags override `OUTBOX_WORKER`; the result is validated like the file, so errors name the setting. */
@@ -31,12 +34,14 @@ function withFlags(config: DispatchConfig, options: WorkerCommandOptions): Dispa
  * but not started, closes backends and store and exits 0; a second signal exits at once.
  */
 export async function workerCommand(options: WorkerCommandOptions, io: CliIo): Promise<number> {
+  const heapGrowth = limitHeapGrowth(options.heapGrowingPercent ?? DEFAULT_HEAP_GROWING_PERCENT);
   const dispatch = await openDispatch({
     cwd: io.cwd,
     config: options.config,
     override: (config) => withFlags(config, options),
   });
   const logger = childLogger(dispatch.logger, 'worker');
+  logger.debug({ heapGrowth }, 'heap growth between full collections');
   const worker = new Worker(dispatch, { maxIterations: options.maxIterations ?? 0, logger });
   let signals = 0;
   const removeHandler = io.onSignal((signal) => {
