@@ -52,10 +52,10 @@ export const basicPublishers: Record<string, PublisherConfig> = {
 //       }
 //   }
 //
-// An event without `backend` goes to the publisher named `default` (or to the only publisher).
-// The seed used whichever key came first. An unknown name now throws UnknownBackendError in
+// An event without `publisher` (the seed's `backend`) goes to the publisher named `default` (or
+// to the only publisher). The seed used whichever key came first. An unknown name now throws UnknownBackendError in
 // publishEvent, before anything is written; the seed wrote the row and its worker retried it
-// until it failed. (Publishing with `backend: 'high_priority'`: see src/publish.ts.)
+// until it failed. (Publishing with `publisher: 'high_priority'`: see src/publish.ts.)
 export const multiplePublishers: Record<string, PublisherConfig> = {
   ...basicPublishers,
   high_priority: {

@@ -13,8 +13,9 @@ import type { EntityManager } from '@mikro-orm/core';
  *       backend='high_priority'  # Specify the backend
  *   )
  *
- * The seed joined Django's current transaction implicitly; here the transaction's EntityManager
- * is passed (leaving it out joins MikroORM's ambient transaction, or writes on its own).
+ * The seed's `backend` argument is `publisher` here (`backend` still works, deprecated). The seed
+ * joined Django's current transaction implicitly; here the transaction's EntityManager is passed
+ * (leaving it out joins MikroORM's ambient transaction, or writes on its own).
  */
 export function publishUserCreated(dispatch: Dispatch, em: EntityManager, userId: number): Promise<NewEvent> {
   return dispatch.publisher.publishEvent(
@@ -22,7 +23,7 @@ export function publishUserCreated(dispatch: Dispatch, em: EntityManager, userId
       eventType: 'user.created',
       source: 'user-service',
       data: { user_id: userId },
-      backend: 'high_priority', // Specify the backend
+      publisher: 'high_priority', // Specify the publisher (the seed's backend=)
     },
     { transaction: em },
   );
@@ -39,7 +40,7 @@ export function publishWithEveryArgument(dispatch: Dispatch, em: EntityManager):
       source: 'user-service', // source
       data: { user_id: 123, email: 'ada@example.com' }, // data
       subject: 'users/123', // subject ('' in the seed meant none: leave it out)
-      backend: 'default', // backend (None: the publisher named default)
+      publisher: 'default', // backend (None: the publisher named default)
       scheduledAt: new Date(Date.now() - 1000), // scheduled_at (not published before it)
       // max_retries: retries after the first attempt (the seed's 3 attempts = 2 here).
       maxRetries: 2,

@@ -19,6 +19,7 @@ function event(overrides: Partial<OutboxEvent> = {}): OutboxEvent {
     key: null,
     extensions: {},
     fields: {},
+    publisher: 'default',
     backend: 'default',
     maxRetries: 3,
     createdAt,

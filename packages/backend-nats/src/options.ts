@@ -98,7 +98,7 @@ export const natsOptionsSchema = z
     /** Connection name, shown in the server's monitoring. @default 'dispatch-outbox' */
     name: z.string().min(1, { error: 'must not be empty' }).default('dispatch-outbox'),
     /**
-     * Subject: a subject, a template using {event_type} {source} {subject} {key} {backend}, or a
+     * Subject: a subject, a template using {event_type} {source} {subject} {key} {publisher}, or a
      * function of the event. @default 'events.{event_type}'
      */
     subject: z
@@ -239,7 +239,7 @@ export interface NatsOptionsInput {
   /** Connection name, shown in the server's monitoring. @default 'dispatch-outbox' */
   name?: string | undefined;
   /**
-   * A subject, a template with {event_type} {source} {subject} {key} {backend}, or a function of
+   * A subject, a template with {event_type} {source} {subject} {key} {publisher}, or a function of
    * the event. @default 'events.{event_type}'
    */
   subject?: string | SubjectFunction | undefined;

@@ -98,7 +98,7 @@ export const rabbitmqOptionsSchema = z
     reconnect_max_delay: seconds('reconnect_max_delay').default(5),
     /**
      * Exchange: a name ('' is the default exchange), a template using {event_type} {source}
-     * {subject} {key} {backend}, or a function of the event. @default 'events'
+     * {subject} {key} {publisher}, or a function of the event. @default 'events'
      */
     exchange: z
       .union([z.string(), nameFunction], { error: 'expected an exchange name, a template, or a function' })
@@ -231,7 +231,7 @@ export interface RabbitmqOptionsInput {
   reconnect_max_delay?: number | undefined;
   /**
    * Exchange: a name ('' is the default exchange), a template with {event_type} {source}
-   * {subject} {key} {backend}, or a function of the event. @default 'events'
+   * {subject} {key} {publisher}, or a function of the event. @default 'events'
    */
   exchange?: string | NameFunction | undefined;
   /** `topic`, `direct`, `fanout`, `headers`, or a plugin type `x-...`. @default 'topic' */

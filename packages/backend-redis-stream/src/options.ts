@@ -97,7 +97,7 @@ export const redisStreamOptionsSchema = z
     /** Longest wait for a reply to a command, in seconds; null waits forever. @default 5 */
     socket_timeout: seconds('socket_timeout').nullable().default(5),
     /**
-     * Stream key: a name, a template using {event_type} {source} {subject} {key} {backend}, or a
+     * Stream key: a name, a template using {event_type} {source} {subject} {key} {publisher}, or a
      * function of the event. @default 'events'
      */
     stream_name: z
@@ -210,7 +210,7 @@ export interface RedisStreamOptionsInput {
   /** Longest wait for a reply to a command, in seconds; null waits forever. @default 5 */
   socket_timeout?: number | null | undefined;
   /**
-   * Stream key: a name, a template with {event_type} {source} {subject} {key} {backend} (other
+   * Stream key: a name, a template with {event_type} {source} {subject} {key} {publisher} (other
    * `{...}` are kept as hash tags), or a function of the event. @default 'events'
    */
   stream_name?: string | StreamNameFunction | undefined;

@@ -31,6 +31,7 @@ export function makeEvent(overrides: Partial<OutboxEvent> = {}): OutboxEvent {
     key: null,
     extensions: {},
     fields: {},
+    publisher: 'default',
     backend: 'default',
     maxRetries: 3,
     createdAt: now,

@@ -23,7 +23,8 @@ import { loadDefinition } from './loader.js';
 import { childLogger, createConsoleLogger, type Logger, silentLogger } from './logger.js';
 import { createBackend } from './managed-backend.js';
 import { createStore } from './managed-store.js';
-import { resolveBackendName } from './routing.js';
+import { requestedPublisher } from './publisher-alias.js';
+import { resolvePublisherName } from './routing.js';
 import { isStoreDefinition, type OutboxStore } from './store.js';
 import { loadTraceContextReader, withTraceContext } from './trace-context.js';
 
@@ -125,9 +126,10 @@ export async function createDispatch(
   let closing: Promise<void> | undefined;
 
   const prepare = (input: PublishEventInput, index: number, createdAt = new Date()): NewEvent => {
-    // An unknown backend throws here, in the caller's code, before anything is written.
-    const backend = resolveBackendName(input?.backend, publisherNames);
-    const result = prepareEvent(input, backend, limits, createdAt);
+    // An unknown publisher throws here, in the caller's code, before anything is written.
+    const where = index === 0 ? 'publishEvent input' : `publishEvents input at index ${index}`;
+    const publisherName = resolvePublisherName(requestedPublisher(input, where), publisherNames);
+    const result = prepareEvent(input, publisherName, limits, createdAt);
     if (!result.event) throw new InvalidEventError(result.issues, index);
     result.event.extensions = withTraceContext(result.event.extensions, readTraceContext);
     return result.event;

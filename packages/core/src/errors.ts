@@ -78,12 +78,16 @@ export class LoadError extends DispatchError {
 
 /** An event named a publisher that is not in `OUTBOX_PUBLISHERS`. Nothing was written. */
 export class UnknownBackendError extends DispatchError {
+  /** The publisher asked for; undefined when none was given and none is the default. */
+  readonly publisher: string | undefined;
+  /** @deprecated Use `publisher`: the same value, kept for one minor release. */
   readonly backend: string | undefined;
   readonly available: readonly string[];
 
-  constructor(backend: string | undefined, available: readonly string[], message: string) {
+  constructor(publisher: string | undefined, available: readonly string[], message: string) {
     super('DISPATCH_UNKNOWN_BACKEND', message);
-    this.backend = backend;
+    this.publisher = publisher;
+    this.backend = publisher;
     this.available = available;
   }
 }

@@ -20,6 +20,11 @@ export interface PublishEventInput {
   data?: unknown;
   subject?: string | null | undefined;
   /** Publisher name in `OUTBOX_PUBLISHERS`. @default 'default', or the only publisher */
+  publisher?: string | undefined;
+  /**
+   * @deprecated Use `publisher`; kept for one minor release. Given with a different `publisher`,
+   * publishing throws an `InvalidArgumentError`.
+   */
   backend?: string | undefined;
   /** Ordering key: events with the same key are published in commit order, by one worker at a time. */
   key?: string | null | undefined;
@@ -41,7 +46,7 @@ export interface PublishEventInput {
 /** Options of `publishCloudEvent` besides the CloudEvent itself. */
 export type PublishCloudEventOptions = Pick<
   PublishEventInput,
-  'backend' | 'key' | 'scheduledAt' | 'maxRetries' | 'fields'
+  'publisher' | 'backend' | 'key' | 'scheduledAt' | 'maxRetries' | 'fields'
 >;
 
 export interface EventLimits {
@@ -128,7 +133,7 @@ const fieldNameProblem = (name: string): string | undefined => {
  */
 export function prepareEvent(
   input: PublishEventInput,
-  backend: string,
+  publisher: string,
   limits: EventLimits,
   now: Date,
 ): { event: NewEvent; issues: [] } | { event: undefined; issues: Issue[] } {
@@ -201,7 +206,8 @@ export function prepareEvent(
       key: input.key ?? null,
       extensions: { ...(input.extensions ?? {}) },
       fields: { ...(input.fields ?? {}) },
-      backend,
+      publisher,
+      backend: publisher,
       maxRetries: input.maxRetries ?? limits.defaultMaxRetries,
       createdAt: now,
       scheduledAt: input.scheduledAt ?? null,

@@ -51,6 +51,11 @@ export interface EventContent {
   /** Extra top-level fields for the message; never reserved names. */
   fields: Record<string, ScalarValue>;
   /** Name of the publisher in `OUTBOX_PUBLISHERS` that delivers this event. */
+  publisher: string;
+  /**
+   * @deprecated Use `publisher`: the same value, kept for one minor release. Core sets both on
+   * every event it builds or returns from a store.
+   */
   backend: string;
   /** Retries allowed after the first attempt. */
   maxRetries: number;

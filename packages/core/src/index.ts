@@ -119,7 +119,7 @@ export {
 } from './name-template.js';
 export { CONNECTION_FAILURE_CODES, UNREACHED_ERROR_CODES } from './network-error-codes.js';
 export { redactOptions, redactText, redactUrl } from './redact.js';
-export { resolveBackendName } from './routing.js';
+export { resolveBackendName, resolvePublisherName } from './routing.js';
 export { formatPath, suggestKey, toIssues, validateWith } from './schema-issues.js';
 export {
   type ActivityBucket,

@@ -1,6 +1,7 @@
 import { DEFAULT_STORE_TIMEOUT } from './config.js';
 import { ClosedError, ConfigError, InvalidArgumentError } from './errors.js';
 import type { Logger } from './logger.js';
+import { filterWithPublisherAlias, lacksPublisherAlias, withPublisherAlias } from './publisher-alias.js';
 import { redactText } from './redact.js';
 import { validateWith } from './schema-issues.js';
 import {
@@ -57,7 +58,8 @@ function checkClaim(request: ClaimRequest): void {
  * first use (again after a failed connect), arguments checked, a deadline on every call but
  * `insert` and `migrate` (a database that stopped answering, e.g. behind a half-open connection,
  * fails the call instead of hanging the worker), no use after close, calls in flight finished
- * before the driver closes, and credentials masked in health answers.
+ * before the driver closes, and credentials masked in health answers. Events going in and coming
+ * out carry both `publisher` and its deprecated name `backend`, whichever one the store knows.
  */
 export async function createStore<O>(
   definition: StoreDefinition<O>,
@@ -153,11 +155,16 @@ export async function createStore<O>(
         return;
       }
       if (closed) throw new ClosedError(label);
-      return inFlightCall((async () => (await ready()).insert(events, insertContext))());
+      // Events built outside `publishEvent` may carry one name of the publisher: a store reads either.
+      const complete = events.some(lacksPublisherAlias)
+        ? events.map((event) => withPublisherAlias({ ...event }))
+        : events;
+      return inFlightCall((async () => (await ready()).insert(complete, insertContext))());
     },
     async claim(request, caller) {
       checkClaim(request);
-      return call('claim', caller, (driver, deadline) => driver.claim(request, deadline));
+      const events = await call('claim', caller, (driver, deadline) => driver.claim(request, deadline));
+      return events.map(withPublisherAlias);
     },
     async renew(owner, ids, leaseMs, caller) {
       requireIds('renew', ids);
@@ -191,10 +198,14 @@ export async function createStore<O>(
           `list order must be 'newest' or 'oldest', got ${JSON.stringify(request.order)}`,
         );
       }
-      return call('list', caller, (driver, deadline) => driver.list(request, deadline));
+      const filtered = { ...request, filter: filterWithPublisherAlias(request.filter) };
+      const page = await call('list', caller, (driver, deadline) => driver.list(filtered, deadline));
+      for (const event of page.events) withPublisherAlias(event);
+      return page;
     },
     async get(id, caller) {
-      return call('get', caller, (driver, deadline) => driver.get(id, deadline));
+      const event = await call('get', caller, (driver, deadline) => driver.get(id, deadline));
+      return event && withPublisherAlias(event);
     },
     async requeue(ids, caller) {
       requireIds('requeue', ids);

@@ -19,6 +19,12 @@ describe('name templates', () => {
     expect(renderNameTemplate('plain')(event)).toBe('plain');
   });
 
+  it('takes {publisher} and its original name {backend} for the publisher name', () => {
+    const render = renderNameTemplate('{publisher}|{backend}');
+    expect(render(makeOutboxEvent({ publisher: 'audit' }))).toBe('audit|audit');
+    expect(unknownPlaceholders('{publisher}.{backend}')).toEqual([]);
+  });
+
   it('tells plain names from templates', () => {
     expect(hasPlaceholder('a.{key}')).toBe(true);
     expect(hasPlaceholder('{orders}')).toBe(false);
@@ -30,7 +36,7 @@ describe('name templates', () => {
   it('lists every {...} that is not a placeholder', () => {
     expect(unknownPlaceholders('e.{event_type}.{evnt_type}.{}')).toEqual(['evnt_type', '']);
     expect(unknownPlaceholders('e.{event_type}')).toEqual([]);
-    expect(PLACEHOLDER_LIST).toBe('{event_type} {source} {subject} {key} {backend}');
+    expect(PLACEHOLDER_LIST).toBe('{event_type} {source} {subject} {key} {publisher} {backend}');
   });
 
   it('checks what a name function returns with the backend’s own rule', () => {

@@ -3,8 +3,17 @@ import type { OutboxEvent } from './event.js';
 /**
  * The placeholders a backend's name template (a stream, subject, exchange or routing key) may use.
  * Every backend takes the same ones, so a template moves from one backend to another unchanged.
+ * `{publisher}` and `{backend}` are the same: the event's publisher name (`{backend}` is its
+ * original name, which existing templates and stream names keep).
  */
-export const NAME_TEMPLATE_PLACEHOLDERS = ['event_type', 'source', 'subject', 'key', 'backend'] as const;
+export const NAME_TEMPLATE_PLACEHOLDERS = [
+  'event_type',
+  'source',
+  'subject',
+  'key',
+  'publisher',
+  'backend',
+] as const;
 
 export type NameTemplatePlaceholder = (typeof NAME_TEMPLATE_PLACEHOLDERS)[number];
 
@@ -17,7 +26,8 @@ const VALUE_OF: Record<NameTemplatePlaceholder, (event: OutboxEvent) => string> 
   source: (event) => event.source,
   subject: (event) => event.subject ?? '',
   key: (event) => event.key ?? '',
-  backend: (event) => event.backend,
+  publisher: (event) => event.publisher,
+  backend: (event) => event.publisher,
 };
 
 const PLACEHOLDER_SOURCE = `\\{(${NAME_TEMPLATE_PLACEHOLDERS.join('|')})\\}`;

@@ -6,7 +6,7 @@ import { suggestKey } from './schema-issues.js';
  * one. Anything else is an error raised in the caller's code, before anything is written: found
  * only in the worker, the event would be retried until it failed.
  */
-export function resolveBackendName(
+export function resolvePublisherName(
   requested: string | undefined | null,
   publishers: readonly string[],
 ): string {
@@ -16,7 +16,7 @@ export function resolveBackendName(
     throw new UnknownBackendError(
       requested,
       publishers,
-      `Unknown backend "${requested}": OUTBOX_PUBLISHERS has ${publishers.map((p) => `"${p}"`).join(', ')}` +
+      `Unknown publisher "${requested}": OUTBOX_PUBLISHERS has ${publishers.map((p) => `"${p}"`).join(', ')}` +
         (suggestion
           ? `; did you mean "${suggestion}"?`
           : '. Add it to OUTBOX_PUBLISHERS or pick one of those.'),
@@ -27,8 +27,11 @@ export function resolveBackendName(
   throw new UnknownBackendError(
     undefined,
     publishers,
-    `No backend given and no publisher is called "default" (OUTBOX_PUBLISHERS has ${publishers
+    `No publisher given and none is called "default" (OUTBOX_PUBLISHERS has ${publishers
       .map((p) => `"${p}"`)
-      .join(', ')}). Pass { backend } or name one publisher "default".`,
+      .join(', ')}). Pass { publisher } or name one publisher "default".`,
   );
 }
+
+/** @deprecated Use `resolvePublisherName`: the same function, kept for one minor release. */
+export const resolveBackendName = resolvePublisherName;

@@ -68,6 +68,12 @@ export interface EventFilter {
   eventType?: string | undefined;
   source?: string | undefined;
   key?: string | undefined;
+  /** Only events of this publisher (`OUTBOX_PUBLISHERS` name). */
+  publisher?: string | undefined;
+  /**
+   * @deprecated Use `publisher`. Core's wrapper hands a store both, set to the same value, so a
+   * store may read either.
+   */
   backend?: string | undefined;
   /** Created at or after. */
   since?: Date | undefined;

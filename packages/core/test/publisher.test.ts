@@ -44,6 +44,7 @@ describe('publisher', () => {
       eventType: 'order.created',
       source: 'shop',
       data: { orderId: 1 },
+      publisher: 'default',
       backend: 'default',
     });
     expect(event.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-/);
@@ -89,16 +90,37 @@ describe('publisher', () => {
     expect(await dispatch.store.get(event.id)).not.toBeNull();
   });
 
-  it('routes by backend name, to default when none is given', async () => {
+  it('routes by publisher name, to default when none is given', async () => {
     const { dispatch } = await setup();
     const a = await dispatch.publisher.publishEvent({ eventType: 't', source: 's' });
     const b = await dispatch.publisher.publishEvent({
       eventType: 't',
       source: 's',
-      backend: 'high_priority',
+      publisher: 'high_priority',
     });
-    expect(a.backend).toBe('default');
-    expect(b.backend).toBe('high_priority');
+    expect(a).toMatchObject({ publisher: 'default', backend: 'default' });
+    expect(b).toMatchObject({ publisher: 'high_priority', backend: 'high_priority' });
+  });
+
+  it('still routes by the deprecated backend name, and refuses it naming another publisher', async () => {
+    const { dispatch } = await setup();
+    const input = { eventType: 't', source: 's' };
+    const old = await dispatch.publisher.publishEvent({ ...input, backend: 'high_priority' });
+    expect(old).toMatchObject({ publisher: 'high_priority', backend: 'high_priority' });
+    const same = await dispatch.publisher.publishEvent({
+      ...input,
+      publisher: 'default',
+      backend: 'default',
+    });
+    expect(same.publisher).toBe('default');
+    const error = await dispatch.publisher
+      .publishEvents([input, { ...input, publisher: 'default', backend: 'high_priority' }])
+      .catch((e) => e);
+    expect(error.code).toBe('DISPATCH_INVALID_ARGUMENT');
+    expect(error.message).toBe(
+      'publishEvents input at index 1 names publisher "default" and backend "high_priority": backend is the deprecated name of publisher, give only publisher',
+    );
+    expect(await count(dispatch)).toBe(2);
   });
 
   it('uses the only publisher when there is one and it is not called default', async () => {
@@ -108,15 +130,17 @@ describe('publisher', () => {
       OUTBOX_STORE: { STORE: memoryStore },
       LOGGING: { LEVEL: 'silent' },
     });
-    expect((await dispatch.publisher.publishEvent({ eventType: 't', source: 's' })).backend).toBe('events');
+    expect((await dispatch.publisher.publishEvent({ eventType: 't', source: 's' })).publisher).toBe('events');
   });
 
-  it('refuses an unknown backend in the caller code, writing nothing', async () => {
+  it('refuses an unknown publisher in the caller code, writing nothing', async () => {
     const { dispatch } = await setup();
     const error = await dispatch.publisher
-      .publishEvent({ eventType: 't', source: 's', backend: 'high_priorty' })
+      .publishEvent({ eventType: 't', source: 's', publisher: 'high_priorty' })
       .catch((e) => e);
     expect(error.code).toBe('DISPATCH_UNKNOWN_BACKEND');
+    expect(error).toMatchObject({ publisher: 'high_priorty', backend: 'high_priorty' });
+    expect(error.message).toContain('Unknown publisher "high_priorty"');
     expect(error.message).toContain('did you mean "high_priority"');
     expect(await count(dispatch)).toBe(0);
   });

@@ -55,7 +55,7 @@ ${attribute('status', event.status)}
 ${attribute('type', event.eventType)}
 ${attribute('source', event.source)}
 ${attribute('subject', event.subject)}
-${attribute('publisher', event.backend)}
+${attribute('publisher', event.publisher)}
 ${attribute('key', event.key === null ? null : html`<a href="${link(context, `/events?key=${encodeURIComponent(event.key)}`)}">${event.key}</a> ${copyButton(event.key)}`)}
 ${attribute('attempts', `${event.attempts} (max retries ${event.maxRetries})`)}
 ${attribute('created', timeTag(event.createdAt))}

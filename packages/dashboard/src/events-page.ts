@@ -45,7 +45,7 @@ ${selectable ? html`<td>${actionable(event) ? html`<input type="checkbox" name="
 <td>${event.eventType}</td>
 <td>${event.source}</td>
 <td>${event.key ?? ''}</td>
-<td>${event.backend}</td>
+<td>${event.publisher}</td>
 <td class="num">${event.attempts}</td>
 <td>${timeTag(event.createdAt)}</td>
 </tr>`;

@@ -65,7 +65,7 @@ export function toFilter(query: ListQuery): EventFilter {
   if (query.type) filter.eventType = query.type;
   if (query.source) filter.source = query.source;
   if (query.key) filter.key = query.key;
-  if (query.publisher) filter.backend = query.publisher;
+  if (query.publisher) filter.publisher = query.publisher;
   if (query.q) filter.search = query.q;
   const since = parseTime(query.since);
   if (since) filter.since = since;

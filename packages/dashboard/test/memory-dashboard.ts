@@ -19,7 +19,7 @@ export async function memoryDashboard(options: Partial<DashboardOptions> = {}): 
     published: makeNewEvent({ eventType: 'order.created', key: 'order-1', source: 'shop' }),
     processing: makeNewEvent({ eventType: 'order.created', key: 'order-2', source: 'shop' }),
     failed: makeNewEvent({ eventType: 'order.paid', key: 'order-1', source: 'billing' }),
-    pending: makeNewEvent({ eventType: 'order.shipped', key: 'order-3', backend: 'audit' }),
+    pending: makeNewEvent({ eventType: 'order.shipped', key: 'order-3', publisher: 'audit' }),
     xss: makeNewEvent({
       eventType: XSS_ATTRIBUTE,
       source: XSS_SCRIPT,

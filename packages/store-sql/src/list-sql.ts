@@ -31,7 +31,7 @@ export async function listEvents(table: SqlTable, request: ListRequest): Promise
     ['event_type', filter.eventType],
     ['source', filter.source],
     ['ordering_key', filter.key],
-    ['backend', filter.backend],
+    ['backend', filter.publisher ?? filter.backend],
   ];
   for (const [column, value] of equal) {
     if (value === undefined) continue;

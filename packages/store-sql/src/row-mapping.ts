@@ -86,7 +86,9 @@ export function insertValues(event: NewEvent): unknown[] {
     event.key,
     JSON.stringify(event.extensions ?? {}),
     JSON.stringify(event.fields ?? {}),
-    event.backend,
+    // The publisher's name; the column keeps its original name, `backend`. An event built by hand
+    // for the driver alone (core's wrapper sets both names) may carry only the deprecated one.
+    event.publisher ?? event.backend,
     event.maxRetries,
     event.createdAt.getTime(),
     event.scheduledAt ? event.scheduledAt.getTime() : null,
@@ -112,6 +114,7 @@ export function toEvent(row: Row): OutboxEvent {
             error: entry.error,
           }),
         );
+  const publisher = String(row.backend);
   return {
     id: String(row.id),
     specVersion: '1.0',
@@ -124,7 +127,9 @@ export function toEvent(row: Row): OutboxEvent {
     key: toStringOrNull(row.ordering_key),
     extensions: parseObject<Record<string, ScalarValue>>(row.extensions),
     fields: parseObject<Record<string, ScalarValue>>(row.fields),
-    backend: String(row.backend),
+    publisher,
+    // Deprecated alias of `publisher`, set until it is removed.
+    backend: publisher,
     maxRetries: toNumber(row.max_retries),
     createdAt: toDate(row.created_at),
     status: String(row.status) as EventStatus,

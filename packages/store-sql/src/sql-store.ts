@@ -394,12 +394,12 @@ FROM ${t} GROUP BY backend, status`,
     const stats: StoreStats = { counts: empty(), oldestPendingAgeMs: null, inFlight: 0, byBackend: {} };
     for (const row of rows) {
       const status = String(row.status) as EventStatus;
-      const backend = String(row.backend);
+      const publisher = String(row.backend);
       const count = Number(row.n);
       if (!(status in stats.counts)) continue;
       stats.counts[status] += count;
-      stats.byBackend[backend] ??= empty();
-      (stats.byBackend[backend] as Record<EventStatus, number>)[status] += count;
+      stats.byBackend[publisher] ??= empty();
+      (stats.byBackend[publisher] as Record<EventStatus, number>)[status] += count;
       stats.inFlight += Number(row.in_flight ?? 0);
       if (row.oldest !== null && row.oldest !== undefined) {
         const age = Math.max(0, Number(row.now_ms) - Number(row.oldest));

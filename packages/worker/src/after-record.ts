@@ -16,17 +16,17 @@ export function afterRecord(
   const notifyPublished = hooks.has('published');
   const notifyFailed = hooks.has('failed');
   const now = new Date();
-  // Published counts are summed per backend and type first: one metrics update per group, not per event.
-  const published = new Map<string, { backend: string; eventType: string; count: number }>();
+  // Published counts are summed per publisher and type first: one metrics update per group, not per event.
+  const published = new Map<string, { publisher: string; eventType: string; count: number }>();
   for (const { event, outcome, reason } of finals) {
     if (!applied.has(event.id)) continue;
     switch (outcome.status) {
       case 'published': {
         report.published += 1;
-        const group = `${event.backend}\u0000${event.eventType}`;
+        const group = `${event.publisher}\u0000${event.eventType}`;
         const entry = published.get(group);
         if (entry) entry.count += 1;
-        else published.set(group, { backend: event.backend, eventType: event.eventType, count: 1 });
+        else published.set(group, { publisher: event.publisher, eventType: event.eventType, count: 1 });
         if (notifyPublished)
           void hooks.emit('published', {
             ...event,
@@ -38,12 +38,13 @@ export function afterRecord(
       }
       case 'retry':
         report.retried += 1;
-        metrics.retried(event.backend, event.eventType);
+        metrics.retried(event.publisher, event.eventType);
         logger.warn(
           {
             eventId: event.id,
             eventType: event.eventType,
-            backend: event.backend,
+            // The log field keeps its name; it holds the publisher.
+            backend: event.publisher,
             attempt: event.attempts,
             err: outcome.error,
             retryInMs: outcome.delayMs,
@@ -53,12 +54,12 @@ export function afterRecord(
         break;
       case 'failed':
         report.failed += 1;
-        metrics.failed(event.backend, event.eventType, reason ?? 'rejected');
+        metrics.failed(event.publisher, event.eventType, reason ?? 'rejected');
         logger.error(
           {
             eventId: event.id,
             eventType: event.eventType,
-            backend: event.backend,
+            backend: event.publisher,
             attempts: event.attempts,
             err: outcome.error,
           },
@@ -76,12 +77,12 @@ export function afterRecord(
         break;
       case 'released':
         report.released += 1;
-        metrics.released(event.backend, outcome.reason ?? 'released');
+        metrics.released(event.publisher, outcome.reason ?? 'released');
         break;
     }
   }
-  for (const { backend, eventType, count } of published.values())
-    metrics.published(backend, eventType, count);
+  for (const { publisher, eventType, count } of published.values())
+    metrics.published(publisher, eventType, count);
 }
 
 /** One warning per batch for a backend that went on with a key after an earlier event of it failed. */

@@ -5,7 +5,7 @@ import {
   type Final,
   inSequence,
   KEY_HELD,
-  KEY_ON_OTHER_BACKEND,
+  KEY_ON_OTHER_PUBLISHER,
   planBatch,
   publishInKeyOrder,
   settleRuns,
@@ -42,12 +42,12 @@ describe('inSequence', () => {
 });
 
 describe('planBatch', () => {
-  it('groups publishable events per backend in sequence order', () => {
+  it('groups publishable events per publisher in sequence order', () => {
     const batch = [
       event(),
-      event({ backend: 'audit', key: 'k' }),
+      event({ publisher: 'audit', key: 'k' }),
       event(),
-      event({ backend: 'audit', key: 'k' }),
+      event({ publisher: 'audit', key: 'k' }),
     ];
     const [a, b, c, d] = batch as [OutboxEvent, OutboxEvent, OutboxEvent, OutboxEvent];
     const { groups, finals } = planBatch(batch, () => undefined);
@@ -60,13 +60,13 @@ describe('planBatch', () => {
   it('releases the rest of a key once one of its events is held back, leaving other keys alone', () => {
     const [a, b, c, d, e] = [
       event({ key: 'k' }),
-      event({ key: 'k', backend: 'paused' }),
+      event({ key: 'k', publisher: 'paused' }),
       event({ key: 'j' }),
       event({ key: 'k' }),
       event({ key: 'k' }),
     ] as [OutboxEvent, OutboxEvent, OutboxEvent, OutboxEvent, OutboxEvent];
     const { groups, finals } = planBatch([a, b, c, d, e], (x) =>
-      x.backend === 'paused' ? release(x, 'backend unavailable') : undefined,
+      x.publisher === 'paused' ? release(x, 'backend unavailable') : undefined,
     );
     expect(ids(groups.get('default')!)).toEqual([a.id, c.id]);
     expect(statuses(finals)).toEqual({
@@ -82,8 +82,8 @@ describe('planBatch', () => {
     });
   });
 
-  it("releases an event whose backend differs from its key's first one, and the rest of the key", () => {
-    const [a, b, c] = [event({ key: 'k' }), event({ key: 'k', backend: 'audit' }), event({ key: 'k' })] as [
+  it("releases an event whose publisher differs from its key's first one, and the rest of the key", () => {
+    const [a, b, c] = [event({ key: 'k' }), event({ key: 'k', publisher: 'audit' }), event({ key: 'k' })] as [
       OutboxEvent,
       OutboxEvent,
       OutboxEvent,
@@ -91,28 +91,32 @@ describe('planBatch', () => {
     const { groups, finals } = planBatch([a, b, c], () => undefined);
     expect([...groups.keys()]).toEqual(['default']);
     expect(ids(groups.get('default')!)).toEqual([a.id]);
-    expect(statuses(finals)).toEqual({ [b.id]: KEY_ON_OTHER_BACKEND, [c.id]: KEY_HELD });
+    expect(statuses(finals)).toEqual({ [b.id]: KEY_ON_OTHER_PUBLISHER, [c.id]: KEY_HELD });
   });
 
   it('fails an exhausted event without holding its key back, even behind a held event', () => {
     const [a, b, c, d] = [
       event({ key: 'k' }),
       event({ key: 'k' }),
-      event({ key: 'j', backend: 'paused' }),
+      event({ key: 'j', publisher: 'paused' }),
       event({ key: 'j' }),
     ] as [OutboxEvent, OutboxEvent, OutboxEvent, OutboxEvent];
     const exhausted = new Set([a.id, d.id]);
     const { groups, finals } = planBatch([a, b, c, d], (x) =>
-      exhausted.has(x.id) ? fail(x) : x.backend === 'paused' ? release(x, 'backend unavailable') : undefined,
+      exhausted.has(x.id)
+        ? fail(x)
+        : x.publisher === 'paused'
+          ? release(x, 'backend unavailable')
+          : undefined,
     );
     expect(ids(groups.get('default')!)).toEqual([b.id]);
     expect(statuses(finals)).toEqual({ [a.id]: 'failed', [c.id]: 'backend unavailable', [d.id]: 'failed' });
   });
 
   it('holds nothing back for events without a key', () => {
-    const [a, b] = [event({ backend: 'paused' }), event()] as [OutboxEvent, OutboxEvent];
+    const [a, b] = [event({ publisher: 'paused' }), event()] as [OutboxEvent, OutboxEvent];
     const { groups } = planBatch([a, b], (x) =>
-      x.backend === 'paused' ? release(x, 'backend unavailable') : undefined,
+      x.publisher === 'paused' ? release(x, 'backend unavailable') : undefined,
     );
     expect(ids(groups.get('default')!)).toEqual([b.id]);
   });

@@ -15,6 +15,7 @@ export interface Final {
 
 /** A later event of a key that the backend wrote although an earlier one of the key failed. */
 export interface Overtaken {
+  /** The events' publisher, under the log field name it has always had. */
   backend: string;
   key: string;
   failedId: string;
@@ -22,7 +23,7 @@ export interface Overtaken {
 }
 
 export const KEY_HELD = 'an earlier event of its key was not published';
-export const KEY_ON_OTHER_BACKEND = 'an earlier event of its key goes to another backend in this batch';
+export const KEY_ON_OTHER_PUBLISHER = 'an earlier event of its key goes to another publisher in this batch';
 
 const release = (event: OutboxEvent, reason: string): Final => ({
   event,
@@ -59,7 +60,7 @@ export function planBatch(
   const groups = new Map<string, OutboxEvent[]>();
   const finals: Final[] = [];
   const held = new Set<string>();
-  const keyBackend = new Map<string, string>();
+  const keyPublisher = new Map<string, string>();
   for (const event of events) {
     const { key } = event;
     const settled = check(event);
@@ -77,17 +78,17 @@ export function planBatch(
       continue;
     }
     if (key !== null) {
-      const backend = keyBackend.get(key);
-      if (backend === undefined) keyBackend.set(key, event.backend);
-      else if (backend !== event.backend) {
-        finals.push(release(event, KEY_ON_OTHER_BACKEND));
+      const publisher = keyPublisher.get(key);
+      if (publisher === undefined) keyPublisher.set(key, event.publisher);
+      else if (publisher !== event.publisher) {
+        finals.push(release(event, KEY_ON_OTHER_PUBLISHER));
         held.add(key);
         continue;
       }
     }
-    const group = groups.get(event.backend) ?? [];
+    const group = groups.get(event.publisher) ?? [];
     group.push(event);
-    groups.set(event.backend, group);
+    groups.set(event.publisher, group);
   }
   return { groups, finals };
 }
@@ -117,7 +118,7 @@ export function settleRuns(
       finals.push(decide(event, outcome));
       if (failure.outcome.status !== 'failed') {
         overtaken.push({
-          backend: event.backend,
+          backend: event.publisher,
           key: event.key as string,
           failedId: failure.event.id,
           publishedId: event.id,

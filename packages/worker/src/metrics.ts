@@ -1,6 +1,6 @@
 import type { StoreStats } from '@dispatch/core';
 import { type Attributes, type Counter, type Histogram, type Meter, metrics } from '@opentelemetry/api';
-import { KEY_HELD, KEY_ON_OTHER_BACKEND } from './key-runs.js';
+import { KEY_HELD, KEY_ON_OTHER_PUBLISHER } from './key-runs.js';
 import { processMetrics } from './metrics-process.js';
 import { type FamilySpec, type Labels, PrometheusRegistry } from './metrics-prometheus.js';
 
@@ -60,15 +60,17 @@ export function releaseReason(reason: string): ReleaseReason {
   if (reason === 'shutdown') return 'shutdown';
   if (reason === 'backend unavailable') return 'backend_unavailable';
   if (reason === KEY_HELD) return 'key_held';
-  if (reason === KEY_ON_OTHER_BACKEND) return 'key_on_other_backend';
-  if (/^backend ".*" is not configured in this worker$/.test(reason)) return 'backend_not_configured';
+  if (reason === KEY_ON_OTHER_PUBLISHER) return 'key_on_other_backend';
+  if (/^publisher ".*" is not configured in this worker$/.test(reason)) return 'backend_not_configured';
   return 'other';
 }
 
 /**
  * The worker's metrics, twice: through `@opentelemetry/api` (a no-op until the application
  * registers an SDK) and as a registry of its own for `dispatch worker --metrics-port`, which needs
- * no SDK. Labels carry backend names, event types and fixed reasons only, never event data.
+ * no SDK. Labels carry publisher names, event types and fixed reasons only, never event data. The
+ * publisher's label keeps its documented name, `backend` (`dispatch.backend`), which dashboards
+ * and alerts query.
  */
 export class WorkerMetrics {
   readonly #registry = new PrometheusRegistry(FAMILIES);
@@ -128,30 +130,35 @@ export class WorkerMetrics {
     }
   }
 
-  published(backend: string, eventType: string, count = 1): void {
-    this.#registry.add('dispatch_events_published_total', { backend, event_type: eventType }, count);
-    this.#otel.published.add(count, { 'dispatch.backend': backend, 'dispatch.event_type': eventType });
+  published(publisher: string, eventType: string, count = 1): void {
+    this.#registry.add(
+      'dispatch_events_published_total',
+      { backend: publisher, event_type: eventType },
+      count,
+    );
+    this.#otel.published.add(count, { 'dispatch.backend': publisher, 'dispatch.event_type': eventType });
   }
 
-  retried(backend: string, eventType: string, count = 1): void {
-    this.#registry.add('dispatch_events_retried_total', { backend, event_type: eventType }, count);
-    this.#otel.retried.add(count, { 'dispatch.backend': backend, 'dispatch.event_type': eventType });
+  retried(publisher: string, eventType: string, count = 1): void {
+    this.#registry.add('dispatch_events_retried_total', { backend: publisher, event_type: eventType }, count);
+    this.#otel.retried.add(count, { 'dispatch.backend': publisher, 'dispatch.event_type': eventType });
   }
 
-  failed(backend: string, eventType: string, reason: 'rejected' | 'exhausted', count = 1): void {
-    this.#registry.add('dispatch_events_failed_total', { backend, event_type: eventType, reason }, count);
+  failed(publisher: string, eventType: string, reason: 'rejected' | 'exhausted', count = 1): void {
+    const labels = { backend: publisher, event_type: eventType, reason };
+    this.#registry.add('dispatch_events_failed_total', labels, count);
     this.#otel.failed.add(count, {
-      'dispatch.backend': backend,
+      'dispatch.backend': publisher,
       'dispatch.event_type': eventType,
       'dispatch.reason': reason,
     });
   }
 
   /** `reason` is the outcome's text; the label is its `ReleaseReason`. */
-  released(backend: string, reason: string, count = 1): void {
+  released(publisher: string, reason: string, count = 1): void {
     const label = releaseReason(reason);
-    this.#registry.add('dispatch_events_released_total', { backend, reason: label }, count);
-    this.#otel.released.add(count, { 'dispatch.backend': backend, 'dispatch.reason': label });
+    this.#registry.add('dispatch_events_released_total', { backend: publisher, reason: label }, count);
+    this.#otel.released.add(count, { 'dispatch.backend': publisher, 'dispatch.reason': label });
   }
 
   publishDuration(backend: string, seconds: number): void {

@@ -47,7 +47,8 @@ const filterOptions = (command: Command): Command =>
     .option('--type <type>', 'only this event type')
     .option('--source <source>', 'only this source')
     .option('--key <key>', 'only this ordering key')
-    .option('--backend <name>', 'only events for this publisher')
+    .option('--publisher <name>', 'only events for this publisher')
+    .addOption(new Option('--backend <name>', 'deprecated name of --publisher').hideHelp())
     .option('--since <time>', 'created at or after: a date (2026-03-01T12:00Z) or an age (30m, 2h, 7d)')
     .option('--until <time>', 'created before: a date or an age')
     .option('--search <text>', 'id, type, source or subject contains this (any case)');

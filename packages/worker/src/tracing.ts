@@ -21,6 +21,7 @@ export const SPAN_ATTRIBUTES = {
   operationType: 'messaging.operation.type',
   operationName: 'messaging.operation.name',
   messageCount: 'messaging.batch.message_count',
+  /** The publisher's name; the attribute keeps its documented name. */
   backend: 'dispatch.backend',
   failedCount: 'dispatch.publish.failed_count',
   errorType: 'error.type',
@@ -82,7 +83,7 @@ function failureOf(
  */
 export async function withPublishSpan(
   tracer: Tracer,
-  backend: string,
+  publisher: string,
   events: readonly OutboxEvent[],
   work: () => Promise<(PublishOutcome | undefined)[]>,
 ): Promise<(PublishOutcome | undefined)[]> {
@@ -93,7 +94,7 @@ export async function withPublishSpan(
     if (link) links.push(link);
   }
   return tracer.startActiveSpan(
-    `publish ${backend}`,
+    `publish ${publisher}`,
     {
       kind: SpanKind.PRODUCER,
       links,
@@ -102,7 +103,7 @@ export async function withPublishSpan(
         [SPAN_ATTRIBUTES.operationType]: 'send',
         [SPAN_ATTRIBUTES.operationName]: 'publish',
         [SPAN_ATTRIBUTES.messageCount]: events.length,
-        [SPAN_ATTRIBUTES.backend]: backend,
+        [SPAN_ATTRIBUTES.backend]: publisher,
       },
     },
     async (span) => {

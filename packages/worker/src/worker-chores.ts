@@ -27,7 +27,7 @@ export class WorkerChores {
   readonly #options: WorkerChoresOptions;
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #unsubscribers: (() => Promise<void> | void)[] = [];
-  readonly #warnedBackends = new Set<string>();
+  readonly #warnedPublishers = new Set<string>();
   readonly #cleanupAbort = new AbortController();
   #cleaning: Promise<void> | undefined;
   #stopped = false;
@@ -68,13 +68,14 @@ export class WorkerChores {
     await Promise.allSettled(this.#unsubscribers.map(async (unsubscribe) => unsubscribe()));
   }
 
-  /** Warn once per backend that events name a backend this worker does not publish to. */
-  warnUnconfigured(backend: string, eventId?: string): void {
-    if (this.#warnedBackends.has(backend)) return;
-    this.#warnedBackends.add(backend);
+  /** Warn once per publisher that events name a publisher this worker does not publish to. */
+  warnUnconfigured(publisher: string, eventId?: string): void {
+    if (this.#warnedPublishers.has(publisher)) return;
+    this.#warnedPublishers.add(publisher);
     this.#options.logger.warn(
-      { backend, eventId, configured: this.#options.configured },
-      `events name backend "${backend}", which is not configured in OUTBOX_PUBLISHERS here; holding them (not failed, not retried) for a worker that has it`,
+      // The log field keeps its name, `backend`; it holds the publisher.
+      { backend: publisher, eventId, configured: this.#options.configured },
+      `events name publisher "${publisher}", which is not configured in OUTBOX_PUBLISHERS here; holding them (not failed, not retried) for a worker that has it`,
     );
   }
 
@@ -153,9 +154,9 @@ export class WorkerChores {
       const stats = await dispatch.store.stats();
       metrics.storeStats(stats);
       this.progress.counted(stats);
-      for (const [backend, counts] of Object.entries(stats.byBackend)) {
-        if (!configured.includes(backend) && counts.pending + counts.retry > 0)
-          this.warnUnconfigured(backend);
+      for (const [publisher, counts] of Object.entries(stats.byBackend)) {
+        if (!configured.includes(publisher) && counts.pending + counts.retry > 0)
+          this.warnUnconfigured(publisher);
       }
     } catch (error) {
       logger.debug({ err: (error as Error).message }, 'stats poll failed');

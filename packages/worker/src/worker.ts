@@ -42,7 +42,7 @@ interface Batch {
 }
 
 /**
- * The outbox worker: claims due events from the store, publishes them grouped by backend, records
+ * The outbox worker: claims due events from the store, publishes them grouped by publisher, records
  * every outcome in one write per batch, and repeats at once while there is a backlog. Any number of
  * workers, in one process or many, share the load through the store's leases alone.
  */
@@ -329,7 +329,7 @@ export class Worker {
     if (events.length === 0) return;
     const outcomes = events.map((event): OutcomeRecord => ({ id: event.id, status: 'released', reason }));
     const result = await this.#writer.write(outcomes);
-    if (result) for (const event of events) this.metrics.released(event.backend, reason);
+    if (result) for (const event of events) this.metrics.released(event.publisher, reason);
   }
 
   /** Publish one claimed batch and record its outcomes. Never rejects. */
@@ -396,10 +396,10 @@ export class Worker {
     if (event.key !== null && this.#heldKeys.has(event.key)) {
       return { event, outcome: { id: event.id, status: 'released', reason: KEY_HELD } };
     }
-    const gate = this.#gates.get(event.backend);
+    const gate = this.#gates.get(event.publisher);
     if (!gate) {
-      this.#chores.warnUnconfigured(event.backend, event.id);
-      const reason = `backend "${event.backend}" is not configured in this worker`;
+      this.#chores.warnUnconfigured(event.publisher, event.id);
+      const reason = `publisher "${event.publisher}" is not configured in this worker`;
       return {
         event,
         outcome: { id: event.id, status: 'released', delayMs: this.#settings.holdDelayMs, reason },
@@ -431,9 +431,9 @@ export class Worker {
     const { final, unavailable } = decideOutcome(event, outcome, this.#backoff, this.#random);
     if (unavailable) {
       this.#gates
-        .get(event.backend)
+        .get(event.publisher)
         ?.markDown(outcome && !outcome.ok ? outcome.error.message : 'unavailable');
-      this.metrics.backendUp(event.backend, false);
+      this.metrics.backendUp(event.publisher, false);
     }
     return final;
   }

@@ -176,7 +176,7 @@ describe('configuration', () => {
 
 describe('dispatch worker', () => {
   it('publishes and stops after --max-iterations, with flags overriding the config', async () => {
-    await insert({}, {}, {}, { backend: 'audit' });
+    await insert({}, {}, {}, { publisher: 'audit' });
     const result = await run(['worker', '--max-iterations', '1', '--batch-size', '3']);
     expect(result.code).toBe(0);
     expect(sharedBroker().count()).toBe(3);
@@ -267,8 +267,8 @@ describe('dispatch migrate, health, stats, cleanup', () => {
     expect(JSON.parse(json.out())).toMatchObject({ ok: false, store: { ok: true } });
   });
 
-  it('stats shows counts by status, per backend, and as JSON', async () => {
-    await insert({}, {}, { backend: 'audit' }, { backend: 'gone' });
+  it('stats shows counts by status, per publisher, and as JSON', async () => {
+    await insert({}, {}, { publisher: 'audit' }, { publisher: 'gone' });
     const text = await run(['stats']);
     expect(text.code).toBe(0);
     expect(text.out()).toContain('pending 4');
@@ -347,6 +347,24 @@ describe('dispatch events', () => {
     expect((await run(['events', 'list', '--since', '2999-01-01'])).out()).toBe('no events match\n');
   });
 
+  it('list filters by --publisher, and by its hidden former name --backend', async () => {
+    const [audit] = await insert({ publisher: 'audit' }, {});
+    const json = JSON.parse((await run(['events', 'list', '--publisher', 'audit', '--json'])).out());
+    expect(json.events.map((event: { id: string }) => event.id)).toEqual([audit!.id]);
+    // Scripts reading the former name from --json keep working while it is deprecated.
+    expect(json.events[0]).toMatchObject({ publisher: 'audit', backend: 'audit' });
+    const text = (await run(['events', 'list', '--backend', 'audit'])).out();
+    expect(text).toMatch(/PUBLISHER/);
+    expect(text).toContain(audit!.id);
+    expect(text.split('\n').filter((line) => line.includes('shop'))).toHaveLength(1);
+    const both = await run(['events', 'list', '--publisher', 'audit', '--backend', 'default']);
+    expect(both.code).toBe(1);
+    expect(both.err()).toMatch(/--publisher "audit" and --backend "default" differ/);
+    const help = (await run(['events', 'list', '--help'])).out();
+    expect(help).toContain('--publisher <name>');
+    expect(help).not.toContain('--backend');
+  });
+
   it('list names a bad --status or --since', async () => {
     const status = await run(['events', 'list', '--status', 'pending,lost']);
     expect(status.code).toBe(1);
@@ -361,6 +379,7 @@ describe('dispatch events', () => {
     const shown = await run(['events', 'show', event!.id]);
     expect(shown.code).toBe(0);
     expect(shown.out()).toContain(`id:           ${event!.id}`);
+    expect(shown.out()).toContain('publisher:    default');
     expect(shown.out()).toContain('{"total":12}');
     expect(JSON.parse((await run(['events', 'show', event!.id, '--json'])).out()).id).toBe(event!.id);
     const missing = await run(['events', 'show', 'no-such-id']);

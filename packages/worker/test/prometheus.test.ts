@@ -119,7 +119,7 @@ describe('/metrics', () => {
     h = await harness({ publishers: ['default', 'audit'] });
     const ids = [
       ...(await h.publish(3, { data: { secret: 'do-not-leak' } })),
-      ...(await h.publish(2, { backend: 'audit', eventType: 'order.paid' })),
+      ...(await h.publish(2, { publisher: 'audit', eventType: 'order.paid' })),
     ];
     const [rejected, retried] = ids;
     h.broker.rejectWhen((event) => event.id === rejected, `bad "stream" for ${rejected}`);

@@ -44,7 +44,7 @@ describe('runOnce', () => {
   it('publishes each backend group with one call', async () => {
     const h = await harness({ publishers: ['default', 'audit'] });
     await h.publish(5);
-    await h.publish(4, { backend: 'audit' });
+    await h.publish(4, { publisher: 'audit' });
     const report = await new Worker(h.dispatch).runOnce();
     expect(report.published).toBe(9);
     expect(h.broker.publishCalls).toBe(2);
@@ -194,7 +194,7 @@ describe('outages', () => {
     expect(worker.backendStatus().default?.up).toBe(false);
 
     // Paused backends' events are not claimed; the others still flow.
-    const audit = await h.publish(2, { backend: 'audit' });
+    const audit = await h.publish(2, { publisher: 'audit' });
     // audit shares the broker, so make only the default stream unavailable from here on.
     h.broker.setUnavailable(false);
     h.broker.rejectWhen(() => false);
@@ -236,10 +236,10 @@ describe('outages', () => {
   });
 });
 
-describe('unconfigured backend', () => {
-  it('holds events of a backend this worker does not have, with one warning, neither failing nor retrying them', async () => {
+describe('unconfigured publisher', () => {
+  it('holds events of a publisher this worker does not have, with one warning, neither failing nor retrying them', async () => {
     const h = await harness({ OUTBOX_WORKER: { SLEEP_TIME: 1 } });
-    const orphan = makeNewEvent({ backend: 'removed-in-this-deploy' });
+    const orphan = makeNewEvent({ publisher: 'removed-in-this-deploy' });
     h.db.apply([orphan]);
     const [ok] = await h.publish(1);
     const worker = new Worker(h.dispatch, { cleanup: false });
@@ -251,6 +251,9 @@ describe('unconfigured backend', () => {
     expect(h.row(orphan.id)).toMatchObject({ status: 'pending', attempts: 0 });
     const warnings = h.logs.filter((l) => l.level === 'warn' && /removed-in-this-deploy/.test(l.message));
     expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.message).toMatch(/^events name publisher "removed-in-this-deploy"/);
+    // The log field keeps its name, which log queries and alerts use.
+    expect(warnings[0]?.fields).toMatchObject({ backend: 'removed-in-this-deploy' });
   });
 });
 
@@ -709,7 +712,7 @@ describe('ordering keys', () => {
 
   it('holds back the rest of a key behind an event of an unconfigured backend', async () => {
     const h = await harness();
-    const orphan = makeNewEvent({ backend: 'removed-in-this-deploy', key: 'k' });
+    const orphan = makeNewEvent({ publisher: 'removed-in-this-deploy', key: 'k' });
     h.db.apply([orphan]);
     const held = await h.publish(2, { key: 'k' });
     const [free] = await h.publish(1);
@@ -730,10 +733,10 @@ describe('ordering keys', () => {
   it('holds back the rest of a key behind an event of a backend paused after the claim', async () => {
     const h = await harness({ publishers: ['default', 'audit'], OUTBOX_WORKER: { BATCH_SIZE: 2 } });
     // The first batch pauses audit while the second, claimed ahead, waits to publish.
-    await h.publish(2, { backend: 'audit' });
-    const [onAudit] = (await h.publish(1, { backend: 'audit', key: 'k' })) as [string];
+    await h.publish(2, { publisher: 'audit' });
+    const [onAudit] = (await h.publish(1, { publisher: 'audit', key: 'k' })) as [string];
     const [onDefault] = (await h.publish(1, { key: 'k' })) as [string];
-    h.broker.failNext(2, { failure: 'unavailable', match: (event) => event.backend === 'audit' });
+    h.broker.failNext(2, { failure: 'unavailable', match: (event) => event.publisher === 'audit' });
     const worker = new Worker(h.dispatch, {
       cleanup: false,
       wakeUps: false,
@@ -758,7 +761,7 @@ describe('ordering keys', () => {
   it("does not split a key's run over two backends published in parallel", async () => {
     const h = await harness({ publishers: ['default', 'audit'] });
     const [a] = await h.publish(1, { key: 'k' });
-    const [b] = await h.publish(1, { key: 'k', backend: 'audit' });
+    const [b] = await h.publish(1, { key: 'k', publisher: 'audit' });
     const [c] = await h.publish(1, { key: 'k' });
     const worker = new Worker(h.dispatch);
     expect(await worker.runOnce()).toMatchObject({ claimed: 3, published: 1, released: 2 });

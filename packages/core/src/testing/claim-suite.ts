@@ -3,7 +3,7 @@ import { sleep } from './fixtures.js';
 import { ids, LONG_LEASE, type StoreSuiteContext } from './suite-context.js';
 
 /**
- * Claims: oldest first, exclusive (also under concurrent claimers), limited, by backend. Called
+ * Claims: oldest first, exclusive (also under concurrent claimers), limited, by publisher. Called
  * inside `runStoreConformance`, so every store runs it.
  */
 export function describeClaiming(context: StoreSuiteContext): void {
@@ -53,10 +53,10 @@ export function describeClaiming(context: StoreSuiteContext): void {
       expect(new Set(seen)).toEqual(new Set(ids(events)));
     });
 
-    it('only claims events of the requested backends', async () => {
+    it('only claims events of the requested publishers', async () => {
       const store = await fresh();
-      await seed(store, 2, { backend: 'default' });
-      const priority = await seed(store, 2, { backend: 'high_priority' });
+      await seed(store, 2, { publisher: 'default' });
+      const priority = await seed(store, 2, { publisher: 'high_priority' });
       const claimed = await store.claim({
         owner: 'w1',
         limit: 10,

@@ -44,7 +44,7 @@ export function describeOperations(context: StoreSuiteContext): void {
       await seed(store, 2, {
         eventType: 'user.created',
         source: 'accounts',
-        backend: 'high_priority',
+        publisher: 'high_priority',
         key: 'u1',
       });
       const all = await store.list({ filter: { eventType: 'order.created' }, limit: 2 });
@@ -64,7 +64,7 @@ export function describeOperations(context: StoreSuiteContext): void {
       );
       expect(page3.next).toBeNull();
       expect((await store.list({ filter: { source: 'accounts' } })).events).toHaveLength(2);
-      expect((await store.list({ filter: { backend: 'high_priority' } })).events).toHaveLength(2);
+      expect((await store.list({ filter: { publisher: 'high_priority' } })).events).toHaveLength(2);
       expect((await store.list({ filter: { key: 'u1' } })).events).toHaveLength(2);
       expect((await store.list({ filter: { search: 'USER.CRE' } })).events).toHaveLength(2);
       expect((await store.list({ filter: { search: orders[0]!.id.slice(-12) } })).events).toHaveLength(1);
@@ -101,12 +101,12 @@ export function describeOperations(context: StoreSuiteContext): void {
       expect((await store.get(published!.id))?.status).toBe('published');
     });
 
-    it('reports stats by status and backend, in-flight count and oldest pending age', async () => {
+    it('reports stats by status and publisher, in-flight count and oldest pending age', async () => {
       const store = await fresh();
       const empty = await store.stats();
       expect(empty.oldestPendingAgeMs).toBeNull();
       const events = await seed(store, 4);
-      await seed(store, 1, { backend: 'high_priority' });
+      await seed(store, 1, { publisher: 'high_priority' });
       await store.claim({ owner: 'w1', limit: 2, leaseMs: LONG_LEASE });
       await store.record('w1', [{ id: events[0]!.id, status: 'published' }]);
       const stats = await store.stats();

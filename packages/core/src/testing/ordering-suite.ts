@@ -111,12 +111,12 @@ export function describePerKeyOrdering(context: StoreSuiteContext): void {
       expect((await store.get(a[2]!.id))?.status).toBe('pending');
     });
 
-    it('a run stops at an event of a backend not asked for', async () => {
+    it('a run stops at an event of a publisher not asked for', async () => {
       const store = await fresh();
       const a = [
-        makeNewEvent({ key: 'a', backend: 'x' }),
-        makeNewEvent({ key: 'a', backend: 'y' }),
-        makeNewEvent({ key: 'a', backend: 'y' }),
+        makeNewEvent({ key: 'a', publisher: 'x' }),
+        makeNewEvent({ key: 'a', publisher: 'y' }),
+        makeNewEvent({ key: 'a', publisher: 'y' }),
       ];
       await insert(store, a);
       expect(

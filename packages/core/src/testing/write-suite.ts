@@ -28,7 +28,7 @@ export function describeWriting(context: StoreSuiteContext): void {
         key: 'order-42',
         extensions: { tenant: 'acme', priority: 3, sampled: true },
         fields: { region: 'eu', weight: 1.5 },
-        backend: 'high_priority',
+        publisher: 'high_priority',
         maxRetries: 7,
       });
       await insert(store, [event]);
@@ -45,7 +45,7 @@ export function describeWriting(context: StoreSuiteContext): void {
         key: 'order-42',
         extensions: event.extensions,
         fields: event.fields,
-        backend: 'high_priority',
+        publisher: 'high_priority',
         maxRetries: 7,
         status: 'pending',
         attempts: 0,

@@ -14,6 +14,8 @@ export interface EventFilterFlags {
   type?: string | undefined;
   source?: string | undefined;
   key?: string | undefined;
+  publisher?: string | undefined;
+  /** @deprecated `--backend`, the former name of `--publisher`; hidden from the help. */
   backend?: string | undefined;
   since?: string | undefined;
   until?: string | undefined;
@@ -59,7 +61,13 @@ export function toFilter(flags: EventFilterFlags): EventFilter {
   if (flags.type !== undefined) filter.eventType = flags.type;
   if (flags.source !== undefined) filter.source = flags.source;
   if (flags.key !== undefined) filter.key = flags.key;
-  if (flags.backend !== undefined) filter.backend = flags.backend;
+  if (flags.publisher !== undefined && flags.backend !== undefined && flags.publisher !== flags.backend) {
+    throw new CliFailure(
+      `--publisher "${flags.publisher}" and --backend "${flags.backend}" differ: --backend is the former name of --publisher, give only --publisher`,
+    );
+  }
+  const publisher = flags.publisher ?? flags.backend;
+  if (publisher !== undefined) filter.publisher = publisher;
   if (flags.search !== undefined) filter.search = flags.search;
   if (flags.since !== undefined) filter.since = parseTime('--since', flags.since);
   if (flags.until !== undefined) filter.until = parseTime('--until', flags.until);
@@ -86,6 +94,8 @@ export async function eventsListCommand(
       order: options.oldest ? 'oldest' : 'newest',
     });
     if (options.json) {
+      // Each event carries `publisher` and, until it is removed, the same value as `backend`, so
+      // scripts that read `.backend` from this output keep working meanwhile.
       io.stdout.write(toJson(page));
       return 0;
     }
@@ -98,7 +108,7 @@ export async function eventsListCommand(
       event.status,
       event.eventType,
       event.source,
-      event.backend,
+      event.publisher,
       String(event.attempts),
       event.createdAt.toISOString(),
       // The id is in the first column already; errors that name it would repeat it.
@@ -109,7 +119,7 @@ export async function eventsListCommand(
     ]);
     io.stdout.write(
       table(
-        ['ID', 'STATUS', 'TYPE', 'SOURCE', 'BACKEND', 'ATTEMPTS', 'CREATED', 'LAST ERROR'],
+        ['ID', 'STATUS', 'TYPE', 'SOURCE', 'PUBLISHER', 'ATTEMPTS', 'CREATED', 'LAST ERROR'],
         rows,
         (cell, column) => (column === 1 ? statusTone(cell) : column === 7 && cell !== '' ? 'dim' : undefined),
         paintFor(io.stdout),
@@ -131,6 +141,7 @@ export async function eventsShowCommand(
     const event = await dispatch.store.get(id);
     if (!event) throw new CliFailure(`no event with id ${id}`);
     if (options.json) {
+      // `backend` is there too, as in `events list --json`.
       io.stdout.write(toJson(event));
       return 0;
     }
@@ -147,7 +158,7 @@ function describeEvent(event: OutboxEvent): string {
     `type:         ${event.eventType}`,
     `source:       ${event.source}`,
     `subject:      ${event.subject ?? '-'}`,
-    `backend:      ${event.backend}`,
+    `publisher:    ${event.publisher}`,
     `key:          ${event.key ?? '-'}`,
     `attempts:     ${event.attempts} (max retries ${event.maxRetries})`,
     `created:      ${date(event.createdAt)}`,

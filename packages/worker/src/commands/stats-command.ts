@@ -3,7 +3,7 @@ import { withDispatch } from '../cli-context.js';
 import type { CliIo } from '../cli-io.js';
 import { formatDuration, table, toJson } from '../format.js';
 
-/** `dispatch stats [--json] [--watch [seconds]]`: counts by status, oldest pending age, in flight, per backend. */
+/** `dispatch stats [--json] [--watch [seconds]]`: counts by status, oldest pending age, in flight, per publisher. */
 export async function statsCommand(
   options: { config?: string | undefined; json?: boolean | undefined; watch?: number | undefined },
   io: CliIo,
@@ -21,12 +21,12 @@ function render(dispatch: Dispatch, stats: StoreStats, json: boolean): string {
   if (json) return toJson(stats);
   const counts = EVENT_STATUSES.map((status) => `${status} ${stats.counts[status]}`).join(', ');
   const oldest = stats.oldestPendingAgeMs === null ? 'none due' : formatDuration(stats.oldestPendingAgeMs);
-  const rows = Object.entries(stats.byBackend).map(([backend, byStatus]) => [
-    dispatch.backends.has(backend) ? backend : `${backend} (not configured)`,
+  const rows = Object.entries(stats.byBackend).map(([publisher, byStatus]) => [
+    dispatch.backends.has(publisher) ? publisher : `${publisher} (not configured)`,
     ...EVENT_STATUSES.map((status) => String(byStatus[status])),
   ]);
   return `events: ${counts}\noldest pending: ${oldest}\nin flight: ${stats.inFlight}\n\n${table(
-    ['BACKEND', ...EVENT_STATUSES.map((status) => status.toUpperCase())],
+    ['PUBLISHER', ...EVENT_STATUSES.map((status) => status.toUpperCase())],
     rows,
   )}`;
 }
