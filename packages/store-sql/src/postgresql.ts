@@ -148,23 +148,32 @@ function insertSql(
 ): [string, unknown[]] {
   const { t, now } = table;
   const columns = INSERT_COLUMNS.join(', ');
-  // Typed, since a VALUES list in INSERT ... SELECT cannot take the types from the columns.
-  const rowSql = insertRowSql(now, postgresql.int);
   const params = events.flatMap(insertValues);
-  const valuesSql = events.map(() => rowSql).join(', ');
+  // Typed, since a VALUES list in INSERT ... SELECT cannot take the types from the columns.
+  const valuesSql = () => {
+    const rowSql = insertRowSql(now, postgresql.int);
+    return events.map(() => rowSql).join(', ');
+  };
   const notify = withNotify ? table.channel : false;
   const locks = [...new Set(keys.map(fnv1a))].sort((a, b) => a - b);
   if (locks.length === 0) {
-    const insert = `INSERT INTO ${t} (${columns}) VALUES ${valuesSql} ON CONFLICT (id) DO NOTHING`;
-    if (notify === false) return [insert, params];
-    return [`WITH i AS (${insert} RETURNING 1) SELECT pg_notify(?, '') AS notified`, [...params, notify]];
+    // One unkeyed event, the shape of most `publishEvent` calls, is one text: built once.
+    const shape = events.length === 1 ? `insert:${notify === false ? 'quiet' : 'notify'}` : undefined;
+    let sql = shape === undefined ? undefined : table.texts.get(shape);
+    if (sql === undefined) {
+      const insert = `INSERT INTO ${t} (${columns}) VALUES ${valuesSql()} ON CONFLICT (id) DO NOTHING`;
+      sql =
+        notify === false ? insert : `WITH i AS (${insert} RETURNING 1) SELECT pg_notify(?, '') AS notified`;
+      if (shape !== undefined) table.texts.set(shape, sql);
+    }
+    return [sql, notify === false ? params : [...params, notify]];
   }
   // Keys hash to 32-bit lock ids (FNV-1a), taken in one ascending order; INSERT ... SELECT so the
   // lock sub-select runs before the first row draws its sequence number.
   const lockSql = locks.map((id) => `pg_advisory_xact_lock(${table.lockNamespace}, ${id})`).join(', ');
   const sql =
     `WITH l AS (SELECT ${lockSql}), ` +
-    `i AS (INSERT INTO ${t} (${columns}) SELECT * FROM (VALUES ${valuesSql}) AS v(${columns}) WHERE EXISTS (SELECT 1 FROM l) ON CONFLICT (id) DO NOTHING RETURNING 1) ` +
+    `i AS (INSERT INTO ${t} (${columns}) SELECT * FROM (VALUES ${valuesSql()}) AS v(${columns}) WHERE EXISTS (SELECT 1 FROM l) ON CONFLICT (id) DO NOTHING RETURNING 1) ` +
     `SELECT (SELECT count(*) FROM i) AS inserted${notify === false ? '' : ", pg_notify(?, '') AS notified"}`;
   return [sql, notify === false ? params : [...params, notify]];
 }

@@ -151,7 +151,7 @@ export class SqlStoreDriver implements StoreDriver {
         `This outbox store is configured with requireTransaction: ${this.#transactionHint}. Nothing was written.`,
       );
     }
-    await this.#ensureVerified(caller?.handle);
+    if (this.#dialect.name === 'sqlite' && !this.#verified) await this.#ensureVerified(caller?.handle);
     if (caller) {
       // The wake-up goes out after the caller's commit, not inside its transaction.
       await this.#insertIn(events, caller.handle, false);

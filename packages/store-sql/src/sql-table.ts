@@ -4,6 +4,9 @@ import type { SqlExecutor, SqlRow } from './executor.js';
 import { type TableNames, tableNames } from './schema.js';
 import { fnv1a } from './sql-text.js';
 
+/** How many rendered statement texts a table keeps. */
+const RENDERED_KEPT = 256;
+
 /** Facts about one outbox table that every statement needs. */
 export interface SqlTableSettings {
   tableName: string;
@@ -34,6 +37,8 @@ export class SqlTable {
   /** Statement texts built once per shape (the prepared claim). */
   readonly texts = new Map<string, string>();
   readonly #hint: string;
+  /** Statement texts as the dialect renders them: the same few shapes are run over and over. */
+  readonly #rendered = new Map<string, string>();
 
   constructor(executor: SqlExecutor, dialect: SqlDialect, settings: SqlTableSettings) {
     this.executor = executor;
@@ -54,7 +59,7 @@ export class SqlTable {
 
   async query(sql: string, params: readonly unknown[] = [], transaction?: unknown): Promise<SqlRow[]> {
     try {
-      return await this.executor.query(this.dialect.render(sql), params, transaction);
+      return await this.executor.query(this.#render(sql), params, transaction);
     } catch (error) {
       throw this.notReady(error) ?? error;
     }
@@ -62,10 +67,21 @@ export class SqlTable {
 
   async run(sql: string, params: readonly unknown[] = [], transaction?: unknown): Promise<number> {
     try {
-      return await this.executor.run(this.dialect.render(sql), params, transaction);
+      return await this.executor.run(this.#render(sql), params, transaction);
     } catch (error) {
       throw this.notReady(error) ?? error;
     }
+  }
+
+  #render(sql: string): string {
+    let text = this.#rendered.get(sql);
+    if (text === undefined) {
+      // Bounded: statements with per-batch lists take many shapes, and none is worth keeping long.
+      if (this.#rendered.size >= RENDERED_KEPT) this.#rendered.clear();
+      text = this.dialect.render(sql);
+      this.#rendered.set(sql, text);
+    }
+    return text;
   }
 
   /** A named prepared statement (text already in `$n` form); undefined when the executor has none. */

@@ -39,22 +39,11 @@ export function fnv1a(text: string): number {
 export function numberedPlaceholders(sql: string): string {
   if (!sql.includes('?')) return sql;
   let n = 0;
-  let out = '';
-  let quote: string | null = null;
-  for (const ch of sql) {
-    if (quote !== null) {
-      if (ch === quote) quote = null;
-      out += ch;
-    } else if (ch === "'" || ch === '"') {
-      quote = ch;
-      out += ch;
-    } else if (ch === '?') {
-      n += 1;
-      out += `$${n}`;
-    } else out += ch;
-  }
-  return out;
+  // A quoted run matches whole and stays as it is; only a bare `?` is numbered.
+  return sql.replace(QUOTED_OR_PLACEHOLDER, (match) => (match === '?' ? `$${++n}` : match));
 }
+
+const QUOTED_OR_PLACEHOLDER = /'[^']*'|"[^"]*"|\?/g;
 
 /**
  * `$1, $2, ...` back to `?`, for an executor whose ORM binds `?` on every database (MikroORM,
