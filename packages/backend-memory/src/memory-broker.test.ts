@@ -1,4 +1,5 @@
 import { createBackend, type OutboxEvent, silentLogger, toCloudEvent } from '@dispatch/core';
+import { makeOutboxEvent } from '@dispatch/core/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { memoryBackend } from './memory-backend.js';
 import { MemoryBroker, sharedBroker } from './memory-broker.js';
@@ -6,34 +7,20 @@ import { MemoryBroker, sharedBroker } from './memory-broker.js';
 let counter = 0;
 function event(overrides: Partial<OutboxEvent> = {}): OutboxEvent {
   counter += 1;
+  // Fixed ids and a whole-second timestamp, so entries can be compared field by field.
   const createdAt = new Date('2026-01-01T00:00:00.000Z');
-  return {
+  return makeOutboxEvent({
     id: `00000000-0000-7000-8000-${String(counter).padStart(12, '0')}`,
-    specVersion: '1.0',
     eventType: 'order.created',
     source: 'shop',
-    subject: null,
-    dataContentType: 'application/json',
-    dataSchema: null,
     data: { n: counter },
-    key: null,
-    extensions: {},
-    fields: {},
-    publisher: 'default',
-    backend: 'default',
-    maxRetries: 3,
     createdAt,
-    status: 'processing',
-    attempts: 1,
     availableAt: createdAt,
-    publishedAt: null,
     updatedAt: createdAt,
-    lastError: null,
-    history: [],
     lockedUntil: null,
     sequence: counter,
     ...overrides,
-  };
+  });
 }
 
 async function backendFor(broker: MemoryBroker, options: Record<string, unknown> = {}) {

@@ -5,10 +5,8 @@ import { sparePort } from '@dispatch/test-services/spare-port';
 import { writeCertificates } from '@dispatch/test-services/tls-ca';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { classifyError, type RabbitmqOptionsInput } from '../src/index.js';
-import { Inspector, makeEvent, makeEvents, openBackend } from './helpers.js';
+import { Inspector, kinds, makeEvent, makeEvents, openBackend } from './helpers.js';
 
-const kinds = (outcomes: PublishOutcome[]) =>
-  outcomes.map((outcome) => (outcome.ok ? 'published' : outcome.failure));
 const failure = (outcome: PublishOutcome | undefined) => (outcome && !outcome.ok ? outcome.error : undefined);
 
 /**

@@ -1,15 +1,20 @@
-import type { Backend, PublishOutcome } from '@dispatch/core';
+import type { Backend } from '@dispatch/core';
 import { recordingLogger } from '@dispatch/core/testing';
 import { sparePort } from '@dispatch/test-services/spare-port';
 import { TcpProxy } from '@dispatch/test-services/tcp-proxy';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Inspector, makeEvent, makeEvents, openBackend, randomName, SHARED_URL } from './helpers.js';
+import {
+  errorText,
+  Inspector,
+  kinds,
+  makeEvent,
+  makeEvents,
+  openBackend,
+  randomName,
+  SHARED_URL,
+} from './helpers.js';
 
-const kinds = (outcomes: PublishOutcome[]) =>
-  outcomes.map((outcome) => (outcome.ok ? 'published' : outcome.failure));
 const SECRET = 'S3cret-pass-in-url';
-const errorText = (outcome: PublishOutcome | undefined) =>
-  outcome && !outcome.ok ? outcome.error.message : '';
 
 describe('connection failures through a proxy in front of the shared broker', () => {
   let inspector: Inspector;

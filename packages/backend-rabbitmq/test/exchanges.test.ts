@@ -1,46 +1,23 @@
-import type { Backend, PublishOutcome } from '@dispatch/core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Inspector, makeEvent, openBackend, randomName, SHARED_URL } from './helpers.js';
-
-const kinds = (outcomes: PublishOutcome[]) =>
-  outcomes.map((outcome) => (outcome.ok ? 'published' : outcome.failure));
-const errorText = (outcome: PublishOutcome | undefined) =>
-  outcome && !outcome.ok ? outcome.error.message : '';
+import { describe, expect, it } from 'vitest';
+import { errorText, kinds, makeEvent, randomName, sharedBrokerSuite } from './helpers.js';
 
 describe('exchange_mode', () => {
-  let inspector: Inspector;
-  const backends: Backend[] = [];
-  const open = async (options: Record<string, unknown>) => {
-    const backend = await openBackend({ url: SHARED_URL, mandatory: false, ...options });
-    backends.push(backend);
-    return backend;
-  };
-
-  beforeAll(async () => {
-    inspector = await Inspector.open();
-  });
-
-  afterEach(async () => {
-    await Promise.all(backends.splice(0).map((backend) => backend.close()));
-  });
-
-  afterAll(async () => {
-    await inspector.close();
-  });
+  const suite = sharedBrokerSuite();
+  const open = (options: Record<string, unknown>) => suite.openBackend({ mandatory: false, ...options });
 
   it('declare (the default): creates a durable exchange of exchange_type before the first message', async () => {
     const exchange = randomName('declared');
-    inspector.track(exchange);
+    suite.inspector.track(exchange);
     const backend = await open({ exchange, exchange_type: 'fanout' });
     expect((await backend.health()).details).toMatchObject({ exchange, exchangeExists: false });
     expect(kinds(await backend.publish([makeEvent()]))).toEqual(['published']);
     expect((await backend.health()).details).toMatchObject({ exchangeExists: true });
     // Declaring it again as a durable fanout succeeds only if that is what the broker holds.
-    await inspector.scratch((channel) => channel.assertExchange(exchange, 'fanout', { durable: true }));
+    await suite.inspector.scratch((channel) => channel.assertExchange(exchange, 'fanout', { durable: true }));
   });
 
   it('declare: an exchange that exists with another type rejects its events, saying what to change', async () => {
-    const exchange = await inspector.exchange(randomName('other-type'), 'direct');
+    const exchange = await suite.inspector.exchange(randomName('other-type'), 'direct');
     const backend = await open({ exchange, exchange_type: 'topic' });
     const outcomes = await backend.publish([makeEvent(), makeEvent()]);
     expect(kinds(outcomes)).toEqual(['rejected', 'rejected']);
@@ -52,11 +29,13 @@ describe('exchange_mode', () => {
 
   it("declare: the broker's amq.* exchanges are used, never declared", async () => {
     const key = randomName('amq');
-    const queue = await inspector.queue('amq.topic', key);
+    const queue = await suite.inspector.queue('amq.topic', key);
     const backend = await open({ exchange: 'amq.topic', routing_key: () => key, mandatory: true });
     const event = makeEvent();
     expect(kinds(await backend.publish([event]))).toEqual(['published']);
-    expect((await inspector.take(queue)).map((message) => message.properties.messageId)).toEqual([event.id]);
+    expect((await suite.inspector.take(queue)).map((message) => message.properties.messageId)).toEqual([
+      event.id,
+    ]);
   });
 
   it('expect: a missing exchange rejects its events by name, fails health, and is found once it exists', async () => {
@@ -70,15 +49,15 @@ describe('exchange_mode', () => {
     const health = await backend.health();
     expect(health.ok).toBe(false);
     expect(health.error).toContain(`exchange "${exchange}"`);
-    await inspector.exchange(exchange);
+    await suite.inspector.exchange(exchange);
     expect(kinds(await backend.publish([makeEvent()]))).toEqual(['published']);
     expect((await backend.health()).ok).toBe(true);
   });
 
   it('expect with templated exchanges: only the events naming a missing one are rejected', async () => {
     const prefix = randomName('expect-tpl');
-    const present = await inspector.exchange(`${prefix}.shop`);
-    const queue = await inspector.queue(present);
+    const present = await suite.inspector.exchange(`${prefix}.shop`);
+    const queue = await suite.inspector.queue(present);
     const backend = await open({ exchange: `${prefix}.{source}`, exchange_mode: 'expect' });
     const events = [
       makeEvent({ source: 'shop' }),
@@ -88,7 +67,7 @@ describe('exchange_mode', () => {
     const outcomes = await backend.publish(events);
     expect(kinds(outcomes)).toEqual(['published', 'rejected', 'published']);
     expect(errorText(outcomes[1])).toContain(`exchange "${prefix}.nowhere"`);
-    expect((await inspector.take(queue)).map((message) => message.properties.messageId)).toEqual([
+    expect((await suite.inspector.take(queue)).map((message) => message.properties.messageId)).toEqual([
       events[0]?.id,
       events[2]?.id,
     ]);

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import type { PublishOutcome } from '@dispatch/core';
 import { type Backend, createBackend, type Logger, type OutboxEvent, silentLogger } from '@dispatch/core';
 import { makeOutboxEvent } from '@dispatch/core/testing';
 import amqp, { type Channel, type ChannelModel, type ConsumeMessage, type GetMessage } from 'amqplib';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { type RabbitmqOptionsInput, rabbitmqBackend } from '../src/index.js';
 
 /** The machine's shared RabbitMQ (see environment.md). */
@@ -28,17 +30,27 @@ export function makeEvents(count: number, overrides: Partial<OutboxEvent> = {}):
   return Array.from({ length: count }, () => makeEvent(overrides));
 }
 
+export interface OpenSettings {
+  timeoutMs?: number;
+  logger?: Logger;
+  configDir?: string;
+}
+
 /** A backend built the way Dispatch builds it: options validated, wrapped by core. */
 export function openBackend(
   options: RabbitmqOptionsInput,
-  {
-    timeoutMs = 20_000,
-    logger = silentLogger,
-    configDir,
-  }: { timeoutMs?: number; logger?: Logger; configDir?: string } = {},
+  { timeoutMs = 20_000, logger = silentLogger, configDir }: OpenSettings = {},
 ): Promise<Backend> {
   return createBackend(rabbitmqBackend, options, { name: 'default', logger, timeoutMs, configDir });
 }
+
+/** Each outcome as `published` or its failure kind. */
+export const kinds = (outcomes: readonly PublishOutcome[]) =>
+  outcomes.map((outcome) => (outcome.ok ? 'published' : outcome.failure));
+
+/** The error message of a failed outcome; empty for a published one. */
+export const errorText = (outcome: PublishOutcome | undefined) =>
+  outcome && !outcome.ok ? outcome.error.message : '';
 
 export type QueueKind = 'classic' | 'quorum' | 'stream';
 
@@ -154,6 +166,40 @@ export class Inspector {
       await this.channel.deleteExchange(exchange).catch(() => undefined);
     await this.model.close().catch(() => undefined);
   }
+}
+
+/** What a suite on the shared broker has while it runs; see `sharedBrokerSuite`. */
+export interface SharedBrokerSuite {
+  /** Open from the suite's start to its end. */
+  readonly inspector: Inspector;
+  /** `openBackend` on the shared broker; the backend is closed after the test. */
+  openBackend(options: RabbitmqOptionsInput, settings?: OpenSettings): Promise<Backend>;
+}
+
+/** Registers the hooks of a suite on the shared broker: its Inspector, and closing each test's backends. */
+export function sharedBrokerSuite(): SharedBrokerSuite {
+  const backends: Backend[] = [];
+  let inspector: Inspector | undefined;
+  beforeAll(async () => {
+    inspector = await Inspector.open();
+  });
+  afterEach(async () => {
+    await Promise.all(backends.splice(0).map((backend) => backend.close()));
+  });
+  afterAll(async () => {
+    await inspector?.close();
+  });
+  return {
+    get inspector() {
+      if (!inspector) throw new Error('the Inspector opens before the first test');
+      return inspector;
+    },
+    async openBackend(options, settings) {
+      const backend = await openBackend({ url: SHARED_URL, ...options }, settings);
+      backends.push(backend);
+      return backend;
+    },
+  };
 }
 
 function headerText(value: unknown): string | undefined {

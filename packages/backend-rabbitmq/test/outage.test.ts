@@ -1,11 +1,8 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { Backend, OutboxEvent, PublishOutcome } from '@dispatch/core';
+import type { Backend, OutboxEvent } from '@dispatch/core';
 import { RabbitServer } from '@dispatch/test-services/rabbitmq-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Inspector, makeEvent, makeEvents, openBackend } from './helpers.js';
-
-const kinds = (outcomes: PublishOutcome[]) =>
-  outcomes.map((outcome) => (outcome.ok ? 'published' : outcome.failure));
+import { Inspector, kinds, makeEvent, makeEvents, openBackend } from './helpers.js';
 
 /**
  * A RabbitMQ node of this file's own, killed with SIGKILL and booted again on the same port with

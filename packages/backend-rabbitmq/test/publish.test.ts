@@ -1,45 +1,19 @@
-import {
-  type Backend,
-  ClosedError,
-  formatTimestamp,
-  type OutboxEvent,
-  type PublishOutcome,
-  toCloudEvent,
-} from '@dispatch/core';
+import { ClosedError, formatTimestamp, type OutboxEvent, toCloudEvent } from '@dispatch/core';
 import type { Message } from 'amqplib';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { messageFields, type RabbitmqOptionsInput, STRUCTURED_CONTENT_TYPE } from '../src/index.js';
-import { Inspector, makeEvent, makeEvents, openBackend, randomName, SHARED_URL } from './helpers.js';
-
-const kinds = (outcomes: PublishOutcome[]) =>
-  outcomes.map((outcome) => (outcome.ok ? 'published' : outcome.failure));
-const errorText = (outcome: PublishOutcome | undefined) =>
-  outcome && !outcome.ok ? outcome.error.message : '';
+import { errorText, kinds, makeEvent, makeEvents, randomName, sharedBrokerSuite } from './helpers.js';
 
 describe('rabbitmq backend: publishing', () => {
-  let inspector: Inspector;
-  const backends: Backend[] = [];
+  const suite = sharedBrokerSuite();
 
   /** A fresh topic exchange with a queue bound to everything, and a backend publishing to it. */
   const open = async (options: Partial<RabbitmqOptionsInput> = {}, pattern = '#') => {
-    const exchange = await inspector.exchange(randomName('publish'));
-    const queue = await inspector.queue(exchange, pattern);
-    const backend = await openBackend({ url: SHARED_URL, exchange, ...options });
-    backends.push(backend);
+    const exchange = await suite.inspector.exchange(randomName('publish'));
+    const queue = await suite.inspector.queue(exchange, pattern);
+    const backend = await suite.openBackend({ exchange, ...options });
     return { backend, exchange, queue };
   };
-
-  beforeAll(async () => {
-    inspector = await Inspector.open();
-  });
-
-  afterEach(async () => {
-    await Promise.all(backends.splice(0).map((backend) => backend.close()));
-  });
-
-  afterAll(async () => {
-    await inspector.close();
-  });
 
   it('structured mode: CloudEvent JSON body, AMQP properties, and the wire fields as headers', async () => {
     const { backend, queue } = await open();
@@ -54,7 +28,7 @@ describe('rabbitmq backend: publishing', () => {
       }),
     ];
     expect(kinds(await backend.publish(events))).toEqual(['published', 'published', 'published']);
-    const messages = await inspector.take(queue);
+    const messages = await suite.inspector.take(queue);
     expect(messages.map((message) => message.properties.messageId)).toEqual(events.map((event) => event.id));
     const [first, second, third] = messages;
     expect(first?.fields.routingKey).toBe('order.created');
@@ -94,7 +68,7 @@ describe('rabbitmq backend: publishing', () => {
     });
     const text = makeEvent({ dataContentType: 'text/plain', data: 'plain words' });
     await backend.publish([json, text]);
-    const [first, second] = await inspector.take(queue);
+    const [first, second] = await suite.inspector.take(queue);
     expect(first?.properties.contentType).toBe('application/json');
     expect(JSON.parse(first?.content.toString('utf8') ?? '')).toEqual({ total: 3 });
     expect(first?.properties.headers).toMatchObject({
@@ -122,23 +96,21 @@ describe('rabbitmq backend: publishing', () => {
   it('non-persistent messages when asked (delivery mode 1)', async () => {
     const { backend, queue } = await open({ persistent: false });
     await backend.publish([makeEvent()]);
-    const [message] = await inspector.take(queue);
+    const [message] = await suite.inspector.take(queue);
     expect(message?.properties.deliveryMode).toBe(1);
   });
 
   it('routes by templated exchange and routing key', async () => {
     const prefix = randomName('tpl');
-    const shop = await inspector.exchange(`${prefix}.shop`);
-    const billing = await inspector.exchange(`${prefix}.billing`);
-    const paidQueue = await inspector.queue(shop, 'order.paid.#');
-    const billingQueue = await inspector.queue(billing, '#');
-    const backend = await openBackend({
-      url: SHARED_URL,
+    const shop = await suite.inspector.exchange(`${prefix}.shop`);
+    const billing = await suite.inspector.exchange(`${prefix}.billing`);
+    const paidQueue = await suite.inspector.queue(shop, 'order.paid.#');
+    const billingQueue = await suite.inspector.queue(billing, '#');
+    const backend = await suite.openBackend({
       exchange: `${prefix}.{source}`,
       routing_key: '{event_type}.{key}',
       mandatory: false,
     });
-    backends.push(backend);
     const paid = makeEvent({ source: 'shop', eventType: 'order.paid', key: 'c-1' });
     const created = makeEvent({ source: 'shop', eventType: 'order.created', key: 'c-1' });
     const invoiced = makeEvent({ source: 'billing', eventType: 'invoice.sent' });
@@ -147,23 +119,22 @@ describe('rabbitmq backend: publishing', () => {
       'published',
       'published',
     ]);
-    const toPaid = await inspector.take(paidQueue);
+    const toPaid = await suite.inspector.take(paidQueue);
     expect(toPaid.map((message) => [message.fields.routingKey, message.properties.messageId])).toEqual([
       ['order.paid.c-1', paid.id],
     ]);
-    const toBilling = await inspector.take(billingQueue);
+    const toBilling = await suite.inspector.take(billingQueue);
     expect(toBilling.map((message) => [message.fields.exchange, message.fields.routingKey])).toEqual([
       [`${prefix}.billing`, 'invoice.sent.'],
     ]);
   });
 
   it('routes by functions of the event, and to the default exchange by queue name', async () => {
-    const queue = await inspector.queue('');
-    const backend = await openBackend({ url: SHARED_URL, exchange: () => '', routing_key: () => queue });
-    backends.push(backend);
+    const queue = await suite.inspector.queue('');
+    const backend = await suite.openBackend({ exchange: () => '', routing_key: () => queue });
     const events = makeEvents(2);
     expect(kinds(await backend.publish(events))).toEqual(['published', 'published']);
-    expect((await inspector.take(queue)).map((message) => message.properties.messageId)).toEqual(
+    expect((await suite.inspector.take(queue)).map((message) => message.properties.messageId)).toEqual(
       events.map((event) => event.id),
     );
   });
@@ -176,7 +147,7 @@ describe('rabbitmq backend: publishing', () => {
     expect(kinds(outcomes)).toEqual(['published', 'rejected', 'published']);
     expect(errorText(outcomes[1])).toContain(`exchange "${exchange}" (routing key "invoice.sent")`);
     expect(errorText(outcomes[1])).toContain('NO_ROUTE');
-    expect((await inspector.take(queue)).map((message) => message.properties.messageId)).not.toContain(
+    expect((await suite.inspector.take(queue)).map((message) => message.properties.messageId)).not.toContain(
       unroutable.id,
     );
     // The channel survives a return: the next batch goes out as usual.
@@ -189,18 +160,17 @@ describe('rabbitmq backend: publishing', () => {
   });
 
   it('a nack (a full queue with reject-publish) makes that event retryable', async () => {
-    const exchange = await inspector.exchange(randomName('nack'));
-    const queue = await inspector.queue(exchange, '#', 'classic', {
+    const exchange = await suite.inspector.exchange(randomName('nack'));
+    const queue = await suite.inspector.queue(exchange, '#', 'classic', {
       'x-max-length': 2,
       'x-overflow': 'reject-publish',
     });
-    const backend = await openBackend({ url: SHARED_URL, exchange });
-    backends.push(backend);
+    const backend = await suite.openBackend({ exchange });
     const events = makeEvents(4);
     const outcomes = await backend.publish(events);
     expect(kinds(outcomes)).toEqual(['published', 'published', 'retryable', 'retryable']);
     expect(errorText(outcomes[2])).toContain('nacked');
-    expect((await inspector.take(queue)).map((message) => message.properties.messageId)).toEqual(
+    expect((await suite.inspector.take(queue)).map((message) => message.properties.messageId)).toEqual(
       events.slice(0, 2).map((event) => event.id),
     );
   });
@@ -215,7 +185,7 @@ describe('rabbitmq backend: publishing', () => {
       sent.push(...events);
     }
     const received: string[] = [];
-    const channel = await inspector.model.createChannel();
+    const channel = await suite.inspector.model.createChannel();
     await channel.prefetch(50);
     await new Promise<void>((resolve) => {
       void channel.consume(queue, (message) => {
@@ -250,7 +220,7 @@ describe('rabbitmq backend: publishing', () => {
     expect(errorText(outcomes[1])).toContain('max_message_bytes is 2000');
     expect(errorText(outcomes[2])).toContain('routing key');
     expect(errorText(outcomes[3])).toContain('cannot be sent as an AMQP message');
-    expect((await inspector.take(queue)).map((message) => message.properties.messageId)).toEqual([
+    expect((await suite.inspector.take(queue)).map((message) => message.properties.messageId)).toEqual([
       events[0]?.id,
       events[4]?.id,
     ]);
@@ -258,11 +228,10 @@ describe('rabbitmq backend: publishing', () => {
 
   it('an exchange deleted after use: that batch is rejected, the next one declares it again', async () => {
     const exchange = randomName('deleted');
-    inspector.track(exchange);
-    const backend = await openBackend({ url: SHARED_URL, exchange, mandatory: false });
-    backends.push(backend);
+    suite.inspector.track(exchange);
+    const backend = await suite.openBackend({ exchange, mandatory: false });
     expect(kinds(await backend.publish([makeEvent()]))).toEqual(['published']);
-    await inspector.channel.deleteExchange(exchange);
+    await suite.inspector.channel.deleteExchange(exchange);
     const gone = await backend.publish([makeEvent()]);
     expect(kinds(gone)).toEqual(['rejected']);
     expect(errorText(gone[0])).toContain(`no exchange '${exchange}'`);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Backend, createBackend, type Logger, type OutboxEvent, silentLogger } from '@dispatch/core';
+import { makeOutboxEvent } from '@dispatch/core/testing';
 import { Redis } from 'ioredis';
 import { type RedisStreamOptionsInput, redisStreamBackend } from '../src/index.js';
 
@@ -15,37 +16,16 @@ export function randomStream(prefix = 'test'): string {
 
 let counter = 0;
 
-/** An event as a store would hand it to the worker. */
+/** An event as a store would hand it to the worker; `data.n` and `sequence` count up across the run. */
 export function makeEvent(overrides: Partial<OutboxEvent> = {}): OutboxEvent {
   counter += 1;
-  const now = new Date();
-  return {
-    id: randomUUID(),
-    specVersion: '1.0',
+  return makeOutboxEvent({
     eventType: 'order.created',
     source: 'test-suite',
-    subject: null,
-    dataContentType: 'application/json',
-    dataSchema: null,
     data: { n: counter },
-    key: null,
-    extensions: {},
-    fields: {},
-    publisher: 'default',
-    backend: 'default',
-    maxRetries: 3,
-    createdAt: now,
-    status: 'processing',
-    attempts: 1,
-    availableAt: now,
-    publishedAt: null,
-    updatedAt: now,
-    lastError: null,
-    history: [],
-    lockedUntil: new Date(now.getTime() + 30_000),
     sequence: counter,
     ...overrides,
-  };
+  });
 }
 
 export function makeEvents(count: number, overrides: Partial<OutboxEvent> = {}): OutboxEvent[] {

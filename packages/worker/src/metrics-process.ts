@@ -11,7 +11,8 @@ export interface ComputedFamily {
 }
 
 // The wall-clock time the process started, fixed once: uptime and now drift apart by a few ms per read.
-const startTimeSeconds = Math.round(Date.now() / 1000 - process.uptime());
+// Down, never up: a start time rounded up would lie in the future for the first half second.
+const startTimeSeconds = Math.floor(Date.now() / 1000 - process.uptime());
 
 export const PROCESS_METRICS: Record<string, FamilySpec> = {
   process_cpu_user_seconds_total: {

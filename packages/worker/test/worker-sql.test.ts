@@ -2,6 +2,7 @@ import type { Dispatch, OutboxStore } from '@dispatch/core';
 import { sleep } from '@dispatch/core/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Worker, type WorkerOptions } from '../src/index.js';
+import { expectOutOfRetries } from './helpers.js';
 import { type Scene, STORE_KINDS, Stage, type StoreKind, until } from './worker-stores.js';
 
 /**
@@ -21,6 +22,19 @@ describe.each(STORE_KINDS)('the worker on $name', (kind: StoreKind) => {
     const created = new Worker(dispatch, { random: () => 0.5, cleanup: false, statsInterval: 0, ...options });
     workers.push(created);
     return created;
+  };
+  /** Run a worker without wake-ups until `count` events are in the stream and recorded published, then stop it. */
+  const drain = async (scene: Scene, count: number, timeoutMs: number) => {
+    const drainer = worker(scene.dispatch, { wakeUps: false });
+    const running = drainer.run();
+    await scene.broker.waitForCount(count, { stream: 'default', timeoutMs });
+    await until(
+      'the events recorded',
+      () => scene.counts(),
+      (counts) => counts.published === count,
+    );
+    await drainer.stop();
+    await running;
   };
   const streamIds = (scene: Scene, stream = 'default') =>
     scene.broker.entries(stream).map((entry) => entry.fields.event_id);
@@ -117,17 +131,7 @@ describe.each(STORE_KINDS)('the worker on $name', (kind: StoreKind) => {
         () => failedHook.mock.calls.length,
         (n) => n >= 1,
       );
-      expect(failedHook).toHaveBeenCalledTimes(1);
-      expect(failedHook.mock.calls[0]?.[0]).toMatchObject({
-        id,
-        status: 'failed',
-        lastError: 'broker said no',
-      });
-      expect(
-        h.logs.some(
-          (l) => l.level === 'error' && l.fields.eventId === id && /out of retries/.test(l.message),
-        ),
-      ).toBe(true);
+      expectOutOfRetries(failedHook, h.logs, id, 'broker said no');
       // Nothing more is tried.
       await sleep(100);
       expect(await h.get(id)).toMatchObject({ status: 'failed', attempts: 3 });
@@ -237,16 +241,8 @@ describe.each(STORE_KINDS)('the worker on $name', (kind: StoreKind) => {
     it('drains a hot key of 300 events batch after batch, in write order, without sleeping', async () => {
       const h = await stage.scene({ OUTBOX_WORKER: { BATCH_SIZE: 100, SLEEP_TIME: 5 } });
       const ids = await h.publish(300, { key: 'hot' });
-      const running = worker(h.dispatch, { wakeUps: false }).run();
       // Under one SLEEP_TIME: a single sleep between batches would miss it.
-      await h.broker.waitForCount(300, { stream: 'default', timeoutMs: 4500 });
-      await until(
-        'the events recorded',
-        () => h.counts(),
-        (counts) => counts.published === 300,
-      );
-      await workers[0]?.stop();
-      await running;
+      await drain(h, 300, 4500);
       expect(streamIds(h)).toEqual(ids);
       expect(await h.counts()).toEqual({ published: 300 });
       for (const event of await h.events()) expect(event.attempts).toBe(1);
@@ -260,15 +256,7 @@ describe.each(STORE_KINDS)('the worker on $name', (kind: StoreKind) => {
           keys.map((key, n) => ({ eventType: 'order.created', source: 'shop', data: { n }, key })),
         )
       ).map((event) => event.id);
-      const running = worker(h.dispatch, { wakeUps: false }).run();
-      await h.broker.waitForCount(300, { stream: 'default', timeoutMs: 4500 });
-      await until(
-        'the events recorded',
-        () => h.counts(),
-        (counts) => counts.published === 300,
-      );
-      await workers[0]?.stop();
-      await running;
+      await drain(h, 300, 4500);
       const entries = h.broker.entries('default');
       for (const key of new Set(keys)) {
         const written = ids.filter((_, n) => keys[n] === key);
@@ -317,15 +305,7 @@ describe.each(STORE_KINDS)('the worker on $name', (kind: StoreKind) => {
       // key's continuation while the second publishes must not go out before them.
       const failing = new Set(ids.slice(14, 20));
       h.broker.failNext(failing.size, { match: (event) => failing.has(event.id) });
-      const running = worker(h.dispatch, { wakeUps: false }).run();
-      await h.broker.waitForCount(40, { stream: 'default', timeoutMs: 8000 });
-      await until(
-        'the events recorded',
-        () => h.counts(),
-        (counts) => counts.published === 40,
-      );
-      await workers[0]?.stop();
-      await running;
+      await drain(h, 40, 8000);
       expect(streamIds(h)).toEqual(ids);
       // Only the first failure of the run used an attempt; the rest of it was given back unused.
       for (const event of await h.events()) expect(event.attempts).toBe(event.id === ids[14] ? 2 : 1);

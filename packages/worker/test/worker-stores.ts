@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { MemoryBroker, memoryBackend } from '@dispatch/backend-memory';
+import { MemoryBroker } from '@dispatch/backend-memory';
 import {
   createDispatch,
   type Dispatch,
@@ -10,9 +9,9 @@ import {
 } from '@dispatch/core';
 import { type LogLine, MemoryDatabase, memoryStore, recordingLogger } from '@dispatch/core/testing';
 import { mikroOrmStore } from '@dispatch/orm-mikro';
-import { MikroORM } from '@mikro-orm/core';
-import { PostgreSqlDriver } from '@mikro-orm/postgresql';
-import { PG } from './integration/postgres.js';
+import type { MikroORM } from '@mikro-orm/core';
+import { memoryPublishers, publishOrders } from './helpers.js';
+import { dropTable, tableName as newTableName, openPostgres } from './integration/postgres.js';
 
 /**
  * One outbox, in one kind of store, that any number of dispatch instances can share. A test
@@ -41,24 +40,14 @@ const memory: StoreKind = {
   },
 };
 
-async function openOrm(): Promise<MikroORM> {
-  return MikroORM.init({
-    driver: PostgreSqlDriver,
-    ...PG,
-    entities: [],
-    discovery: { warnWhenNoEntities: false },
-    allowGlobalContext: true,
-    debug: false,
-    // Small pools: several dispatch instances per test share the server with other suites.
-    pool: { min: 0, max: 4 },
-  });
-}
+// Small pools: several dispatch instances per test share the server with other suites.
+const openOrm = () => openPostgres(4);
 
 const postgres: StoreKind = {
   name: 'PostgreSQL',
   async create() {
     // A table of its own per test, so no test sees another's events or notifications.
-    const tableName = `worker_sql_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+    const tableName = newTableName('worker_sql');
     const orms: MikroORM[] = [];
     return {
       async storeConfig() {
@@ -69,7 +58,7 @@ const postgres: StoreKind = {
       async destroy() {
         const orm = orms[0] ?? (await openOrm());
         try {
-          await orm.em.getConnection().execute(`drop table if exists "${tableName}" cascade`);
+          await dropTable(orm, tableName);
         } finally {
           await Promise.allSettled([...new Set([orm, ...orms])].map((each) => each.close(true)));
         }
@@ -121,9 +110,7 @@ export class Stage {
     const { publishers = ['default'], broker = new MemoryBroker(), ...config } = options;
     const logger = recordingLogger();
     const dispatch = await createDispatch({
-      OUTBOX_PUBLISHERS: Object.fromEntries(
-        publishers.map((name) => [name, { BACKEND: memoryBackend, OPTIONS: { broker, stream_name: name } }]),
-      ),
+      OUTBOX_PUBLISHERS: memoryPublishers(broker, publishers),
       OUTBOX_STORE: await this.#outbox.storeConfig(),
       LOGGING: { LOGGER: logger },
       ...config,
@@ -140,17 +127,7 @@ export class Stage {
       dispatch,
       broker,
       logs: logger.lines,
-      async publish(count, input = {}) {
-        const events = await dispatch.publisher.publishEvents(
-          Array.from({ length: count }, (_, n) => ({
-            eventType: 'order.created',
-            source: 'shop',
-            data: { n },
-            ...input,
-          })),
-        );
-        return events.map((event) => event.id);
-      },
+      publish: (count, input) => publishOrders(dispatch, count, input),
       async get(id) {
         const event = await store.get(id);
         if (!event) throw new Error(`no event ${id}`);

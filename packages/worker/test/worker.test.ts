@@ -2,7 +2,7 @@ import { type ClaimRequest, type Dispatch, defineBackend, published } from '@dis
 import { makeNewEvent, sleep } from '@dispatch/core/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Worker } from '../src/index.js';
-import { type Harness, harness } from './helpers.js';
+import { expectOutOfRetries, type Harness, harness } from './helpers.js';
 
 const SECOND = 1000;
 
@@ -12,7 +12,12 @@ async function runWithPublishesHeld(h: Harness) {
   const worker = new Worker(h.dispatch, { cleanup: false });
   const running = worker.run();
   await vi.advanceTimersByTimeAsync(0);
-  return { release, worker, running };
+  /** Stop the worker and wait for its loop to end. */
+  const stop = async () => {
+    await worker.stop();
+    await running;
+  };
+  return { release, worker, running, stop };
 }
 
 beforeEach(() => {
@@ -127,15 +132,7 @@ describe('retries and failures', () => {
       'broker said no',
       'broker said no',
     ]);
-    expect(failedHook).toHaveBeenCalledTimes(1);
-    expect(failedHook.mock.calls[0]?.[0]).toMatchObject({
-      id,
-      status: 'failed',
-      lastError: 'broker said no',
-    });
-    expect(
-      h.logs.some((l) => l.level === 'error' && l.fields.eventId === id && /out of retries/.test(l.message)),
-    ).toBe(true);
+    expectOutOfRetries(failedHook, h.logs, id as string, 'broker said no');
   });
 
   it("follows each event's own maxRetries", async () => {
@@ -370,15 +367,14 @@ describe('the loop', () => {
   it('overlaps the next claim with the current publish', async () => {
     const h = await harness({ OUTBOX_WORKER: { BATCH_SIZE: 10 } });
     await h.publish(30);
-    const { release, worker, running } = await runWithPublishesHeld(h);
+    const { release, stop } = await runWithPublishesHeld(h);
     // One batch publishing, the next already claimed; never more than CONCURRENCY publishing.
     expect(h.statuses()).toEqual({ processing: 20, pending: 10 });
     expect(h.broker.held).toBe(1);
     release();
     await vi.advanceTimersByTimeAsync(0);
     expect(h.broker.count()).toBe(30);
-    await worker.stop();
-    await running;
+    await stop();
   });
 
   it('records a batch while the next one publishes, with at most one batch recording per CONCURRENCY', async () => {
@@ -409,13 +405,12 @@ describe('the loop', () => {
   it('publishes up to CONCURRENCY batches at once', async () => {
     const h = await harness({ OUTBOX_WORKER: { BATCH_SIZE: 5, CONCURRENCY: 3 } });
     await h.publish(40);
-    const { release, worker, running } = await runWithPublishesHeld(h);
+    const { release, stop } = await runWithPublishesHeld(h);
     expect(h.broker.held).toBe(3);
     release();
     await vi.advanceTimersByTimeAsync(0);
     expect(h.broker.count()).toBe(40);
-    await worker.stop();
-    await running;
+    await stop();
   });
 
   it('wakes early when a publisher in this process commits', async () => {

@@ -1,23 +1,13 @@
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { hasCommand } from '@dispatch/test-services/processes';
-import { RedisServer } from '@dispatch/test-services/redis-server';
 import type { MikroORM } from '@mikro-orm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dropTable, openPostgres, postgresUp, tableName } from './postgres.js';
-import { canImport } from './services.js';
+import { dropTable, openPostgres, tableName } from './postgres.js';
+import { dispatchArgs, PACKAGE_ROOT, pgRedisEnv, pgRedisReady, throwawayRedis } from './services.js';
 
-const ready =
-  hasCommand('redis-server') &&
-  (await canImport('@dispatch/orm-mikro')) &&
-  (await canImport('@dispatch/backend-redis-stream')) &&
-  (await postgresUp());
-
-const root = join(import.meta.dirname, '..', '..');
-const fixture = join(root, 'test', 'fixtures', 'pg-redis', 'dispatch.config.ts');
+const ready = await pgRedisReady();
 
 describe.skipIf(!ready)('dispatch command on PostgreSQL and Redis (child process)', () => {
-  let redis: RedisServer;
+  const redis = throwawayRedis();
   let orm: MikroORM;
   const table = tableName();
 
@@ -25,17 +15,13 @@ describe.skipIf(!ready)('dispatch command on PostgreSQL and Redis (child process
     new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
       execFile(
         process.execPath,
-        ['--import', 'tsx', join(root, 'src', 'cli.ts'), ...args, '--config', fixture],
-        {
-          cwd: root,
-          env: { ...process.env, DISPATCH_IT_TABLE: table, DISPATCH_IT_REDIS_PORT: String(redis.port) },
-        },
+        dispatchArgs(...args),
+        { cwd: PACKAGE_ROOT, env: pgRedisEnv(table, redis.server) },
         (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
       );
     });
 
   beforeAll(async () => {
-    redis = await RedisServer.start({ dirPrefix: 'dispatch-worker-redis-' });
     orm = await openPostgres();
   });
 
@@ -44,7 +30,6 @@ describe.skipIf(!ready)('dispatch command on PostgreSQL and Redis (child process
       await dropTable(orm, table);
       await orm.close(true);
     }
-    await redis?.destroy();
   });
 
   it('migrate creates the table (twice is fine); stats and health work; health exits 1 with Redis down', async () => {
@@ -66,11 +51,11 @@ describe.skipIf(!ready)('dispatch command on PostgreSQL and Redis (child process
 
     const healthy = await dispatch('health');
     expect(healthy.code, healthy.stdout + healthy.stderr).toBe(0);
-    await redis.stop();
+    await redis.server.stop();
     const down = await dispatch('health');
     expect(down.code).toBe(1);
     expect(down.stdout).toMatch(/backend default\s+redis-stream\s+DOWN/);
     expect(down.stdout).toMatch(/store\s+mikro-orm\s+ok/);
-    await redis.start();
+    await redis.server.start();
   }, 120_000);
 });

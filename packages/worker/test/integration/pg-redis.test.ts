@@ -1,17 +1,15 @@
-import { MemoryBroker, memoryBackend } from '@dispatch/backend-memory';
+import { MemoryBroker } from '@dispatch/backend-memory';
 import { createDispatch, type Dispatch, type DispatchConfig } from '@dispatch/core';
-import { hasCommand } from '@dispatch/test-services/processes';
-import { RedisServer } from '@dispatch/test-services/redis-server';
 import type { MikroORM } from '@mikro-orm/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Worker } from '../../src/index.js';
-import { recordingLogger } from '../helpers.js';
+import { memoryPublishers, publishMany, recordingLogger } from '../helpers.js';
 import { dropTable, openPostgres, postgresUp, statusCounts, tableName } from './postgres.js';
-import { canImport, eventIds } from './services.js';
+import { canImport, eventIds, redisPublishers, redisReady, throwawayRedis } from './services.js';
 
 const storeReady = (await canImport('@dispatch/orm-mikro')) && (await canImport('@mikro-orm/postgresql'));
 const pgReady = storeReady && (await postgresUp());
-const redisReady = hasCommand('redis-server') && (await canImport('@dispatch/backend-redis-stream'));
+const redisUp = await redisReady();
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -47,55 +45,31 @@ describe.skipIf(!pgReady)('worker on PostgreSQL', () => {
     await Promise.allSettled(orms.map((orm) => orm.close(true)));
   });
 
-  describe.skipIf(!redisReady)('and Redis', () => {
-    let redis: RedisServer;
-    beforeAll(async () => {
-      redis = await RedisServer.start({ dirPrefix: 'dispatch-worker-redis-' });
-    });
-    afterAll(async () => {
-      await redis?.destroy();
-    });
+  describe.skipIf(!redisUp)('and Redis', () => {
+    const redis = throwawayRedis();
 
     it('four workers drain 20k events: each published exactly once (idempotent append), none lost', async () => {
-      const { redisStreamBackend } = await import('@dispatch/backend-redis-stream');
       const table = await newTable();
       const config: Partial<DispatchConfig> = {
-        OUTBOX_PUBLISHERS: {
-          default: {
-            BACKEND: redisStreamBackend,
-            OPTIONS: {
-              host: '127.0.0.1',
-              port: redis.port,
-              stream_name: 'four',
-              max_len: null,
-              idempotent: true,
-            },
-          },
-        },
+        OUTBOX_PUBLISHERS: await redisPublishers(redis.server, {
+          stream_name: 'four',
+          max_len: null,
+          idempotent: true,
+        }),
         OUTBOX_WORKER: { BATCH_SIZE: 200, SLEEP_TIME: 0.05 },
       };
       const publisher = await open(table, config);
       await publisher.store.migrate();
-      const ids = new Set<string>();
-      for (let start = 0; start < 20_000; start += 1000) {
-        const events = await publisher.publisher.publishEvents(
-          Array.from({ length: 1000 }, (_, i) => ({
-            eventType: 'load.test',
-            source: 'it',
-            data: { n: start + i },
-          })),
-        );
-        for (const event of events) ids.add(event.id);
-      }
+      const ids = await publishMany(publisher, 20_000, 'load.test');
       const workerDispatches = await Promise.all(Array.from({ length: 4 }, () => open(table, config)));
       const workers = workerDispatches.map((dispatch) => new Worker(dispatch, { cleanup: false }));
       const runs = workers.map((worker) => worker.run());
       const deadline = Date.now() + 120_000;
-      while (Number(redis.cli('XLEN', 'four')) < 20_000 && Date.now() < deadline) await sleep(200);
+      while (Number(redis.server.cli('XLEN', 'four')) < 20_000 && Date.now() < deadline) await sleep(200);
       await Promise.all(workers.map((worker) => worker.stop()));
       await Promise.all(runs);
       await Promise.all([publisher, ...workerDispatches].map((dispatch) => dispatch.close()));
-      const streamIds = eventIds(redis, 'four');
+      const streamIds = eventIds(redis.server, 'four');
       expect(streamIds).toHaveLength(20_000);
       expect(new Set(streamIds)).toEqual(ids);
       expect(await statusCounts(orms[0] as MikroORM, table)).toEqual({ published: 20_000 });
@@ -114,7 +88,7 @@ describe.skipIf(!pgReady)('worker on PostgreSQL', () => {
     const table = await newTable();
     const broker = new MemoryBroker();
     const config: Partial<DispatchConfig> = {
-      OUTBOX_PUBLISHERS: { default: { BACKEND: memoryBackend, OPTIONS: { broker } } },
+      OUTBOX_PUBLISHERS: memoryPublishers(broker),
       OUTBOX_WORKER: { SLEEP_TIME: 3600 },
     };
     const workerSide = await open(table, config);
@@ -138,7 +112,7 @@ describe.skipIf(!pgReady)('worker on PostgreSQL', () => {
     const table = await newTable();
     const broker = new MemoryBroker();
     const config: Partial<DispatchConfig> = {
-      OUTBOX_PUBLISHERS: { default: { BACKEND: memoryBackend, OPTIONS: { broker } } },
+      OUTBOX_PUBLISHERS: memoryPublishers(broker),
       OUTBOX_WORKER: { LEASE_TIME: 2, BATCH_SIZE: 10, SLEEP_TIME: 0.05 },
     };
     const dispatch = await open(table, config);
@@ -174,7 +148,7 @@ describe.skipIf(!pgReady)('worker on PostgreSQL', () => {
     const broker = new MemoryBroker();
     const logger = recordingLogger();
     const dispatch = await open(table, {
-      OUTBOX_PUBLISHERS: { default: { BACKEND: memoryBackend, OPTIONS: { broker } } },
+      OUTBOX_PUBLISHERS: memoryPublishers(broker),
       OUTBOX_RETENTION: { CLEANUP_BATCH_SIZE: 3 },
       LOGGING: { LOGGER: logger },
     });

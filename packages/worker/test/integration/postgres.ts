@@ -5,11 +5,12 @@ import type { MikroORM } from '@mikro-orm/core';
 export const PG = { host: '127.0.0.1', port: 5432, user: 'postgres', dbName: 'test' } as const;
 
 /** A table name of its own per test, so tests never see each other's events. */
-export function tableName(): string {
-  return `worker_it_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+export function tableName(prefix = 'worker_it'): string {
+  return `${prefix}_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
 }
 
-export async function openPostgres(): Promise<MikroORM> {
+/** An ORM of its own (its own pool of up to `maxConnections`) on the shared server. */
+export async function openPostgres(maxConnections = 10): Promise<MikroORM> {
   const { MikroORM } = await import('@mikro-orm/core');
   const { PostgreSqlDriver } = await import('@mikro-orm/postgresql');
   return MikroORM.init({
@@ -19,7 +20,7 @@ export async function openPostgres(): Promise<MikroORM> {
     discovery: { warnWhenNoEntities: false },
     allowGlobalContext: true,
     debug: false,
-    pool: { min: 0, max: 10 },
+    pool: { min: 0, max: maxConnections },
   });
 }
 

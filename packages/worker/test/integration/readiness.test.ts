@@ -1,13 +1,9 @@
-import { createDispatch, type Dispatch } from '@dispatch/core';
-import { MemoryDatabase, memoryStore } from '@dispatch/core/testing';
-import { hasCommand } from '@dispatch/test-services/processes';
-import { RedisServer } from '@dispatch/test-services/redis-server';
+import type { Dispatch } from '@dispatch/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MetricsServer, ReadinessCheck, startMetricsServer, Worker } from '../../src/index.js';
-import { recordingLogger } from '../helpers.js';
-import { canImport } from './services.js';
+import { memoryOutboxOnRedis, redisReady, throwawayRedis } from './services.js';
 
-const ready = hasCommand('redis-server') && (await canImport('@dispatch/backend-redis-stream'));
+const ready = await redisReady();
 
 const get = async (port: number, path: string) => {
   const response = await fetch(`http://127.0.0.1:${port}${path}`);
@@ -15,33 +11,18 @@ const get = async (port: number, path: string) => {
 };
 
 describe.skipIf(!ready)('/livez, /readyz and /healthz through an outage of a throwaway Redis', () => {
-  let redis: RedisServer;
+  const redis = throwawayRedis();
   let dispatch: Dispatch;
   let worker: Worker;
   let running: Promise<void>;
   let server: MetricsServer;
 
   beforeAll(async () => {
-    redis = await RedisServer.start({ dirPrefix: 'dispatch-worker-redis-' });
-    const { redisStreamBackend } = await import('@dispatch/backend-redis-stream');
-    dispatch = await createDispatch({
-      OUTBOX_PUBLISHERS: {
-        default: {
-          BACKEND: redisStreamBackend,
-          OPTIONS: {
-            host: '127.0.0.1',
-            port: redis.port,
-            stream_name: 'ready',
-            connect_timeout: 1,
-            socket_timeout: 1,
-          },
-          PUBLISH_TIMEOUT: 2,
-        },
-      },
-      OUTBOX_STORE: { STORE: memoryStore, OPTIONS: { database: new MemoryDatabase() } },
-      OUTBOX_WORKER: { SLEEP_TIME: 0.05 },
-      LOGGING: { LOGGER: recordingLogger() },
-    });
+    ({ dispatch } = await memoryOutboxOnRedis(
+      redis.server,
+      { stream_name: 'ready', socket_timeout: 1 },
+      { SLEEP_TIME: 0.05 },
+    ));
     worker = new Worker(dispatch, { cleanup: false, probeBaseMs: 100, probeMaxMs: 300 });
     running = worker.run();
     const readiness = new ReadinessCheck({
@@ -64,7 +45,6 @@ describe.skipIf(!ready)('/livez, /readyz and /healthz through an outage of a thr
     await worker?.stop();
     await running;
     await dispatch?.close();
-    await redis?.destroy();
   });
 
   it('answers 503 on /readyz naming the backend while Redis is down, 200 on /livez, and 200 again after', async () => {
@@ -75,7 +55,7 @@ describe.skipIf(!ready)('/livez, /readyz and /healthz through an outage of a thr
       backends: { default: { ok: true } },
     });
 
-    await redis.stop();
+    await redis.server.stop();
     const down = await get(server.port, '/readyz');
     expect(down.status).toBe(503);
     expect(down.body.status).toBe('not ready');
@@ -87,7 +67,7 @@ describe.skipIf(!ready)('/livez, /readyz and /healthz through an outage of a thr
     expect(await get(server.port, '/livez')).toEqual({ status: 200, body: { status: 'ok' } });
     expect((await get(server.port, '/healthz')).status).toBe(200);
 
-    await redis.start();
+    await redis.server.start();
     await expect.poll(async () => (await get(server.port, '/readyz')).status, { timeout: 15_000 }).toBe(200);
   });
 
