@@ -13,6 +13,8 @@ const units = [
   'tls-ca',
   'tcp-proxy',
   'prisma-generate',
+  'sql-databases',
+  'store-dispatch',
 ];
 
 export default defineConfig(

@@ -1,18 +1,19 @@
 import { createStore, silentLogger } from '@dispatch/core';
 import { makeNewEvent } from '@dispatch/core/testing';
+import { MARIADB_TEST, MARIADB_TEST_URL, postgresTestUrl } from '@dispatch/test-services/sql-databases';
 import { sql } from 'drizzle-orm';
 import { drizzle as drizzleMysql } from 'drizzle-orm/mysql2';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import mysql from 'mysql2';
 import { describe, expect, it } from 'vitest';
 import { drizzleStore, outboxSchemaSql, withOutboxTransaction } from '../src/index.js';
-import { MYSQL_CONFIG, uniqueTable } from './databases.js';
+import { uniqueTable } from './databases.js';
 
 // The pools Drizzle users get from drizzle(url), and mysql2's callback pool handed in directly.
 // (sql.raw only for the static DDL of the cleanup.)
 const clients = {
   'drizzle(url) on node-postgres': () => {
-    const db = drizzlePg('postgres://postgres@127.0.0.1:5432/test');
+    const db = drizzlePg(postgresTestUrl());
     return {
       db,
       dialect: 'postgresql' as const,
@@ -21,7 +22,7 @@ const clients = {
     };
   },
   'drizzle(url) on mysql2': () => {
-    const db = drizzleMysql('mysql://root@127.0.0.1:3306/test');
+    const db = drizzleMysql(MARIADB_TEST_URL);
     return {
       db,
       dialect: 'mysql' as const,
@@ -30,7 +31,7 @@ const clients = {
     };
   },
   'a mysql2 callback pool': () => {
-    const db = drizzleMysql(mysql.createPool(MYSQL_CONFIG));
+    const db = drizzleMysql(mysql.createPool(MARIADB_TEST));
     return {
       db,
       dialect: 'mysql' as const,

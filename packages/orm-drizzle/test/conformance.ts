@@ -1,13 +1,7 @@
 import { runStoreConformance } from '@dispatch/core/testing';
+import { removeSqliteFiles } from '@dispatch/test-services/sql-databases';
 import { drizzleStore, withOutboxTransaction } from '../src/index.js';
-import {
-  type DatabaseName,
-  dropOutbox,
-  openDatabase,
-  removeTempFiles,
-  type TestDatabase,
-  uniqueTable,
-} from './databases.js';
+import { type DatabaseName, dropOutbox, openDatabase, type TestDatabase, uniqueTable } from './databases.js';
 
 /** The store conformance suite on one database, a fresh table per test. */
 export function runConformanceOn(
@@ -22,7 +16,7 @@ export function runConformanceOn(
     },
     teardown: async () => {
       await database.close();
-      removeTempFiles();
+      removeSqliteFiles();
     },
     store: async () => {
       const tableName = uniqueTable('conf');

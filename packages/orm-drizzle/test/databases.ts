@@ -1,7 +1,16 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createStore, type OutboxStore, silentLogger } from '@dispatch/core';
+import {
+  dropTables,
+  MARIADB_TEST,
+  POSTGRES_TEST,
+  type QualifiedTable,
+  qualifiedTable,
+  removeSqliteFiles,
+  type SqlDatabaseName,
+  sqlDialectOf,
+  temporarySqliteFile,
+  uniqueTableNames,
+} from '@dispatch/test-services/sql-databases';
 import Database from 'better-sqlite3';
 import { drizzle as drizzleSqlite } from 'drizzle-orm/better-sqlite3';
 import { drizzle as drizzleMysql } from 'drizzle-orm/mysql2';
@@ -10,35 +19,13 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { drizzleStore, outboxSchemaSql } from '../src/index.js';
 
-export type DatabaseName = 'postgresql' | 'mariadb' | 'sqlite';
+export type DatabaseName = SqlDatabaseName;
 
-export const DATABASES: readonly DatabaseName[] = ['postgresql', 'mariadb', 'sqlite'];
-
-export const dialectOf = (name: DatabaseName) => (name === 'mariadb' ? 'mysql' : name);
-
-export const PG_CONFIG = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' };
-export const MYSQL_CONFIG = { host: '127.0.0.1', port: 3306, user: 'root', password: '', database: 'test' };
-
-const folders: string[] = [];
-
-/** A fresh SQLite file in a temp folder, removed by `removeTempFiles`. */
-export function sqliteFile(): string {
-  const folder = mkdtempSync(join(tmpdir(), 'dispatch-orm-drizzle-'));
-  folders.push(folder);
-  return join(folder, 'outbox.sqlite');
-}
-
-export function removeTempFiles(): void {
-  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
-}
-
-let counter = 0;
+/** A fresh SQLite file in a temp folder, removed by `removeSqliteFiles`. */
+export const sqliteFile = (): string => temporarySqliteFile('orm-drizzle');
 
 /** A table name no other test run uses. */
-export function uniqueTable(prefix: string): string {
-  counter += 1;
-  return `od_${prefix}_${process.pid}_${Date.now().toString(36)}_${counter}`;
-}
+export const uniqueTable = uniqueTableNames('od');
 
 /** A Drizzle database on a local test server, with a raw query helper and a way to close it. */
 export interface TestDatabase {
@@ -58,7 +45,7 @@ export async function openDatabase(
 ): Promise<TestDatabase> {
   const connections = options.connections ?? 6;
   if (name === 'postgresql') {
-    const pool = new pg.Pool({ ...PG_CONFIG, max: connections });
+    const pool = new pg.Pool({ ...POSTGRES_TEST, max: connections });
     return {
       name,
       db: drizzlePg(pool),
@@ -67,7 +54,7 @@ export async function openDatabase(
     };
   }
   if (name === 'mariadb') {
-    const pool = mysql.createPool({ ...MYSQL_CONFIG, connectionLimit: connections });
+    const pool = mysql.createPool({ ...MARIADB_TEST, connectionLimit: connections });
     return {
       name,
       db: drizzleMysql(pool),
@@ -93,9 +80,21 @@ export async function openDatabase(
   };
 }
 
+/** A schema-qualified outbox table (a fresh schema on PostgreSQL), and how to drop it. */
+export function qualifiedOutbox(database: TestDatabase): QualifiedTable & { drop(): Promise<void> } {
+  const qualified = qualifiedTable(database.name as 'postgresql' | 'mariadb', uniqueTable);
+  return {
+    ...qualified,
+    drop: async () => {
+      if (qualified.dropSchema) await database.sql(qualified.dropSchema);
+      else await dropOutbox(database, qualified.tableName);
+    },
+  };
+}
+
 export async function dropOutbox(database: TestDatabase, tableName: string): Promise<void> {
-  const { down } = outboxSchemaSql({ dialect: dialectOf(database.name), tableName });
-  for (const statement of down) await database.sql(statement);
+  const { down } = outboxSchemaSql({ dialect: sqlDialectOf(database.name), tableName });
+  await dropTables(down, (statement) => database.sql(statement));
 }
 
 /** A migrated Drizzle store on a fresh table, and how to drop the table and close it all. */
@@ -119,7 +118,7 @@ export async function openOutbox(name: DatabaseName, prefix: string): Promise<Te
       await store.close();
       await dropOutbox(database, tableName);
       await database.close();
-      removeTempFiles();
+      removeSqliteFiles();
     },
   };
 }

@@ -2,23 +2,16 @@ import { join } from 'node:path';
 import { createStore, silentLogger } from '@dispatch/core';
 import { makeNewEvent, recordingLogger } from '@dispatch/core/testing';
 import { describeTable } from '@dispatch/store-sql/testing';
+import { removeSqliteFiles, SQL_DATABASES, sqlDialectOf } from '@dispatch/test-services/sql-databases';
 import { migrate as migrateSqlite } from 'drizzle-orm/better-sqlite3/migrator';
 import { migrate as migrateMysql } from 'drizzle-orm/mysql2/migrator';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import { afterAll, describe, expect, it } from 'vitest';
 import { drizzleStore } from '../src/index.js';
-import {
-  DATABASES,
-  type DatabaseName,
-  dialectOf,
-  dropOutbox,
-  openDatabase,
-  removeTempFiles,
-  uniqueTable,
-} from './databases.js';
+import { type DatabaseName, dropOutbox, openDatabase, uniqueTable } from './databases.js';
 import { kitProject, statementsOf } from './drizzle-kit.js';
 
-afterAll(() => removeTempFiles());
+afterAll(() => removeSqliteFiles());
 
 const schemaFor = (name: DatabaseName, tableName: string) =>
   ({
@@ -31,10 +24,10 @@ export const outboxKeyLocks = outboxKeyLocksTableMysql('${tableName}');`,
 
 // `drizzle-kit generate` works offline from the schema files: the migration it writes, applied by
 // Drizzle's migrator, must give the table `dispatch migrate` gives.
-describe.each(DATABASES)('drizzle-kit generate on %s', (name) => {
+describe.each(SQL_DATABASES)('drizzle-kit generate on %s', (name) => {
   it('writes a migration that creates the same table as store.migrate(), and nothing more next time', async () => {
     const database = await openDatabase(name);
-    const dialect = dialectOf(name);
+    const dialect = sqlDialectOf(name);
     const kitTable = uniqueTable('kit');
     const refTable = uniqueTable('ref');
     const journal = uniqueTable('journal');

@@ -1,12 +1,13 @@
 import { createStore, type OutboxStore, silentLogger } from '@dispatch/core';
 import { makeNewEvent } from '@dispatch/core/testing';
+import { POSTGRES_TEST, postgresTestUrl, removeSqliteFiles } from '@dispatch/test-services/sql-databases';
 import Database from 'better-sqlite3';
 import { drizzle as drizzleSqlite } from 'drizzle-orm/better-sqlite3';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drizzleStore } from '../src/index.js';
-import { PG_CONFIG, removeTempFiles, sqliteFile, uniqueTable } from './databases.js';
+import { sqliteFile, uniqueTable } from './databases.js';
 import { kitProject } from './drizzle-kit.js';
 
 const ORDERS_PG = `import { pgTable, serial, text } from 'drizzle-orm/pg-core';
@@ -25,13 +26,13 @@ async function seeded(store: OutboxStore): Promise<string> {
 // match; it runs in a database of its own here, since it looks at every table it can see.
 describe('drizzle-kit push on postgresql', () => {
   const name = uniqueTable('kitdb');
-  const admin = new pg.Pool({ ...PG_CONFIG, max: 1 });
+  const admin = new pg.Pool({ ...POSTGRES_TEST, max: 1 });
   let pool: pg.Pool;
-  const url = `postgres://postgres@127.0.0.1:5432/${name}`;
+  const url = postgresTestUrl(name);
 
   beforeAll(async () => {
     await admin.query(`CREATE DATABASE ${name}`);
-    pool = new pg.Pool({ ...PG_CONFIG, database: name, max: 4 });
+    pool = new pg.Pool({ ...POSTGRES_TEST, database: name, max: 4 });
     // DROP DATABASE ... WITH (FORCE) at the end may still find a closing connection of it.
     pool.on('error', () => {});
     // The application's own table, pushed once so that each test sees only the outbox change.
@@ -143,7 +144,7 @@ describe('drizzle-kit push on postgresql', () => {
 });
 
 describe('drizzle-kit push on sqlite', () => {
-  afterAll(() => removeTempFiles());
+  afterAll(() => removeSqliteFiles());
 
   const open = async (tableName: string) => {
     const file = sqliteFile();

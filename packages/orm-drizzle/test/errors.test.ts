@@ -1,5 +1,11 @@
 import { ConfigError, createStore, silentLogger } from '@dispatch/core';
 import { makeNewEvent } from '@dispatch/core/testing';
+import {
+  MARIADB_TEST,
+  POSTGRES_TEST,
+  removeSqliteFiles,
+  SQL_DATABASES,
+} from '@dispatch/test-services/sql-databases';
 import Database from 'better-sqlite3';
 import { DrizzleQueryError } from 'drizzle-orm';
 import { drizzle as drizzleSqlite } from 'drizzle-orm/better-sqlite3';
@@ -10,19 +16,11 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { detectDialect, drizzleStore, isMissingTableError, withOutboxTransaction } from '../src/index.js';
-import {
-  DATABASES,
-  MYSQL_CONFIG,
-  openDatabase,
-  PG_CONFIG,
-  removeTempFiles,
-  sqliteFile,
-  uniqueTable,
-} from './databases.js';
+import { openDatabase, sqliteFile, uniqueTable } from './databases.js';
 
-afterAll(() => removeTempFiles());
+afterAll(() => removeSqliteFiles());
 
-describe.each(DATABASES)('bad setups on %s', (name) => {
+describe.each(SQL_DATABASES)('bad setups on %s', (name) => {
   it('says to run `dispatch migrate` when the table is missing, also inside a transaction', async () => {
     const database = await openDatabase(name);
     const store = await createStore(
@@ -48,7 +46,7 @@ describe.each(DATABASES)('bad setups on %s', (name) => {
 
 describe('missing-table errors', () => {
   it("are recognised through Drizzle's DrizzleQueryError, on the real driver's error", async () => {
-    const pool = new pg.Pool(PG_CONFIG);
+    const pool = new pg.Pool(POSTGRES_TEST);
     const db = drizzlePg(pool);
     const missing = pgTable(uniqueTable('nowhere'), { id: text('id') });
     try {
@@ -91,8 +89,8 @@ describe('options', () => {
   });
 
   it('detects the dialect of each driver, and asks for `dialect` when it cannot tell', () => {
-    const pool = new pg.Pool(PG_CONFIG);
-    const mysqlPool = mysql.createPool(MYSQL_CONFIG);
+    const pool = new pg.Pool(POSTGRES_TEST);
+    const mysqlPool = mysql.createPool(MARIADB_TEST);
     const sqlite = new Database(sqliteFile());
     try {
       expect(detectDialect(drizzlePg(pool))).toBe('postgresql');
@@ -109,13 +107,13 @@ describe('options', () => {
   });
 
   it('refuses a single pg Client, and a single mysql2 connection, naming the pool it needs', async () => {
-    const client = new pg.Client(PG_CONFIG);
+    const client = new pg.Client(POSTGRES_TEST);
     const firstUse = async (db: unknown) =>
       (await createStore(drizzleStore, { db }, { logger: silentLogger })).stats();
     await expect(firstUse(drizzlePg(client))).rejects.toThrow(
       /single pg Client; the outbox store needs a pg Pool/,
     );
-    const connection = await mysql.createConnection(MYSQL_CONFIG);
+    const connection = await mysql.createConnection(MARIADB_TEST);
     try {
       await expect(firstUse(drizzleMysql(connection))).rejects.toThrow(
         /single mysql2 connection; the outbox store needs a pool/,

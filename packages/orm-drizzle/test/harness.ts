@@ -1,37 +1,17 @@
-import { createDispatch, type Dispatch, defineBackend, defineConfig, published } from '@dispatch/core';
+import type { Dispatch } from '@dispatch/core';
+import { dispatchOnStore } from '@dispatch/test-services/store-dispatch';
 import { int as mysqlInt, mysqlTable, varchar as mysqlVarchar } from 'drizzle-orm/mysql-core';
 import { pgTable, serial, varchar } from 'drizzle-orm/pg-core';
 import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import { type DrizzleStoreOptions, drizzleStore } from '../src/index.js';
 import type { DatabaseName, TestDatabase } from './databases.js';
 
-/** A backend that accepts everything: these tests are about the store. */
-export const acceptAll = defineBackend({
-  type: 'accept-all',
-  create: () => ({
-    publish: async (events) => events.map((event) => published(event.id)),
-    health: async () => ({ ok: true }),
-    close: async () => {},
-  }),
-});
-
 export async function dispatchFor(
   db: unknown,
   tableName: string,
   extra: { requireTransaction?: boolean } = {},
 ): Promise<Dispatch> {
-  const dispatch = await createDispatch(
-    defineConfig({
-      OUTBOX_PUBLISHERS: { default: { BACKEND: acceptAll } },
-      OUTBOX_STORE: {
-        STORE: drizzleStore,
-        OPTIONS: { db: db as DrizzleStoreOptions['db'], tableName, ...extra },
-      },
-      LOGGING: { LEVEL: 'silent' },
-    }),
-  );
-  await dispatch.store.migrate();
-  return dispatch;
+  return dispatchOnStore(drizzleStore, { db: db as DrizzleStoreOptions['db'], tableName, ...extra });
 }
 
 /** A business table, so tests can check it commits and rolls back with the event. */

@@ -1,5 +1,6 @@
 import { createStore, silentLogger } from '@dispatch/core';
 import { makeNewEvent } from '@dispatch/core/testing';
+import { removeSqliteFiles, SQL_DATABASES } from '@dispatch/test-services/sql-databases';
 import { eq } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -10,17 +11,9 @@ import {
   outboxTableSqlite,
   withOutboxTransaction,
 } from '../src/index.js';
-import {
-  DATABASES,
-  type DatabaseName,
-  dropOutbox,
-  openDatabase,
-  openOutbox,
-  removeTempFiles,
-  uniqueTable,
-} from './databases.js';
+import { type DatabaseName, openDatabase, openOutbox, qualifiedOutbox } from './databases.js';
 
-afterAll(() => removeTempFiles());
+afterAll(() => removeSqliteFiles());
 
 const tableFor = (name: DatabaseName, tableName: string) =>
   name === 'postgresql'
@@ -29,7 +22,7 @@ const tableFor = (name: DatabaseName, tableName: string) =>
       ? outboxTableMysql(tableName)
       : outboxTableSqlite(tableName);
 
-describe.each(DATABASES)('schema on %s', (name) => {
+describe.each(SQL_DATABASES)('schema on %s', (name) => {
   it('is created by migrate(), which can run again without losing anything', async () => {
     const outbox = await openOutbox(name, 'mig');
     try {
@@ -74,8 +67,8 @@ describe.each(DATABASES)('schema on %s', (name) => {
 describe.each(['postgresql', 'mariadb'] as const)('a schema-qualified table on %s', (name) => {
   it('is created in that schema, works end to end, and the exported table points at it', async () => {
     const database = await openDatabase(name);
-    const schema = name === 'postgresql' ? uniqueTable('schema') : 'test';
-    const tableName = `${schema}.${uniqueTable('qualified')}`;
+    const qualified = qualifiedOutbox(database);
+    const { tableName } = qualified;
     const store = await createStore(drizzleStore, { db: database.db, tableName }, { logger: silentLogger });
     try {
       await store.migrate();
@@ -100,8 +93,7 @@ describe.each(['postgresql', 'mariadb'] as const)('a schema-qualified table on %
       }
     } finally {
       await store.close();
-      if (name === 'postgresql') await database.sql(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      else await dropOutbox(database, tableName);
+      await qualified.drop();
       await database.close();
     }
   });

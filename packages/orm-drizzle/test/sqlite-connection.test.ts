@@ -1,8 +1,9 @@
 import { AsyncResource } from 'node:async_hooks';
 import type { Dispatch } from '@dispatch/core';
+import { removeSqliteFiles } from '@dispatch/test-services/sql-databases';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withOutboxTransaction } from '../src/index.js';
-import { dropOutbox, openDatabase, removeTempFiles, type TestDatabase, uniqueTable } from './databases.js';
+import { dropOutbox, openDatabase, type TestDatabase, uniqueTable } from './databases.js';
 import { dispatchFor } from './harness.js';
 
 // better-sqlite3 has one connection per Database, shared by the application and the store.
@@ -21,7 +22,7 @@ describe('one SQLite connection shared by transactions and the store', () => {
     await dispatch.close();
     await dropOutbox(database, outbox);
     await database.close();
-    removeTempFiles();
+    removeSqliteFiles();
   });
 
   it('runs concurrent transactions one after the other instead of nesting them', async () => {

@@ -1,18 +1,12 @@
 import type { Dispatch } from '@dispatch/core';
+import { removeSqliteFiles, SQL_DATABASES } from '@dispatch/test-services/sql-databases';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withOutboxTransaction } from '../src/index.js';
-import {
-  DATABASES,
-  dropOutbox,
-  openDatabase,
-  removeTempFiles,
-  type TestDatabase,
-  uniqueTable,
-} from './databases.js';
+import { dropOutbox, openDatabase, type TestDatabase, uniqueTable } from './databases.js';
 import { createOrders, dispatchFor, ordersTable } from './harness.js';
 
-describe.each(DATABASES)('transactions on %s', (name) => {
+describe.each(SQL_DATABASES)('transactions on %s', (name) => {
   const outbox = uniqueTable('tx');
   const ordersName = uniqueTable('orders');
   const orders = ordersTable(name, ordersName);
@@ -40,7 +34,7 @@ describe.each(DATABASES)('transactions on %s', (name) => {
     await database.sql(`DROP TABLE IF EXISTS ${ordersName}`);
     await other.close();
     await database.close();
-    removeTempFiles();
+    removeSqliteFiles();
   });
 
   const customers = async (customer: string) =>

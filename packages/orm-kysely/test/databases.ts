@@ -1,7 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { outboxSchemaSql, type SqlDialectName } from '@dispatch/store-sql';
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { outboxSchemaSql } from '@dispatch/store-sql';
+import {
+  dropTables,
+  MARIADB_TEST,
+  POSTGRES_TEST,
+  type SqlDatabaseName,
+  sqlDialectOf,
+  temporarySqliteFile,
+  uniqueTableNames,
+} from '@dispatch/test-services/sql-databases';
 import Database from 'better-sqlite3';
 import {
   CompiledQuery,
@@ -21,14 +29,7 @@ import pg from 'pg';
 import type { AnyKysely } from '../src/index.js';
 
 /** The databases every test file runs on: the local PostgreSQL and MariaDB servers, SQLite files. */
-export type DatabaseKind = 'postgresql' | 'mariadb' | 'sqlite';
-
-export const DATABASES: readonly DatabaseKind[] = ['postgresql', 'mariadb', 'sqlite'];
-
-export const dialectOf = (kind: DatabaseKind): SqlDialectName => (kind === 'mariadb' ? 'mysql' : kind);
-
-export const PG_CONFIG = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' };
-export const MARIADB_CONFIG = { host: '127.0.0.1', port: 3306, user: 'root', password: '', database: 'test' };
+export type DatabaseKind = SqlDatabaseName;
 
 /** A Kysely instance on one test database, with the pg Pool behind it on PostgreSQL. */
 export interface OpenDb {
@@ -101,22 +102,22 @@ export async function openDb(
   const dialect = (inner: Dialect) => (options.changes ? changedDialect(inner, options.changes) : inner);
   let db: AnyKysely;
   let pgPool: pg.Pool | undefined;
-  let folder: string | undefined;
+  let temporary: string | undefined;
   let file = options.file;
   if (kind === 'postgresql') {
-    pgPool = new pg.Pool({ ...PG_CONFIG, max: poolSize });
+    pgPool = new pg.Pool({ ...POSTGRES_TEST, max: poolSize });
     db = new Kysely({ dialect: dialect(new PostgresDialect({ pool: pgPool })), plugins });
   } else if (kind === 'mariadb') {
     db = new Kysely({
       dialect: dialect(
-        new MysqlDialect({ pool: createPool({ ...MARIADB_CONFIG, connectionLimit: poolSize }) }),
+        new MysqlDialect({ pool: createPool({ ...MARIADB_TEST, connectionLimit: poolSize }) }),
       ),
       plugins,
     });
   } else {
     if (!file) {
-      folder = mkdtempSync(join(tmpdir(), 'dispatch-orm-kysely-'));
-      file = join(folder, 'outbox.sqlite');
+      temporary = temporarySqliteFile('orm-kysely');
+      file = temporary;
     }
     const database = new Database(file);
     db = new Kysely({ dialect: dialect(new SqliteDialect({ database })), plugins });
@@ -129,20 +130,15 @@ export async function openDb(
     exec: async (sql) => (await db.executeQuery(CompiledQuery.raw(sql))).rows as Record<string, unknown>[],
     async close() {
       await db.destroy();
-      if (folder) rmSync(folder, { recursive: true, force: true });
+      if (temporary) rmSync(dirname(temporary), { recursive: true, force: true });
     },
   };
 }
 
-let counter = 0;
-
 /** A table name no other test run uses. */
-export function uniqueTable(prefix: string): string {
-  counter += 1;
-  return `okx_${prefix}_${process.pid}_${Date.now().toString(36)}_${counter}`;
-}
+export const uniqueTable = uniqueTableNames('okx');
 
 /** Drop an outbox table (and MariaDB's key-lock table) the way `down` does. */
 export async function dropOutbox(open: OpenDb, tableName: string): Promise<void> {
-  for (const sql of outboxSchemaSql({ dialect: dialectOf(open.kind), tableName }).down) await open.exec(sql);
+  await dropTables(outboxSchemaSql({ dialect: sqlDialectOf(open.kind), tableName }).down, open.exec);
 }

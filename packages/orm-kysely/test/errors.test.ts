@@ -1,16 +1,10 @@
 import { ConfigError, createStore, silentLogger } from '@dispatch/core';
 import { makeNewEvent } from '@dispatch/core/testing';
+import { asOldServer, SQL_DATABASES, sqlDialectOf } from '@dispatch/test-services/sql-databases';
 import { DialectAdapterBase } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { kyselyStore, startOutboxTransaction, withOutboxTransaction } from '../src/index.js';
-import { DATABASES, dropOutbox, openDb, uniqueTable } from './databases.js';
-
-const VERSION_QUERIES = /^SELECT (current_setting\('server_version'\)|VERSION\(\)|sqlite_version\(\)) AS n$/;
-const OLD: Record<string, string> = {
-  sqlite: "SELECT '3.31.1' AS n",
-  postgresql: "SELECT '9.4.26' AS n",
-  mariadb: "SELECT '10.5.23-MariaDB' AS n",
-};
+import { dropOutbox, openDb, uniqueTable } from './databases.js';
 
 /** The adapter of a dialect this package has never heard of. */
 class HomegrownAdapter extends DialectAdapterBase {
@@ -21,12 +15,10 @@ class HomegrownAdapter extends DialectAdapterBase {
   async releaseMigrationLock() {}
 }
 
-describe.each(DATABASES)('bad setups on %s', (kind) => {
+describe.each(SQL_DATABASES)('bad setups on %s', (kind) => {
   it('refuses a database version without what claiming needs', async () => {
     // The real server answers; only its reported version is swapped for an old one.
-    const open = await openDb(kind, {
-      changes: { rewrite: (sql) => (VERSION_QUERIES.test(sql) ? (OLD[kind] ?? sql) : sql) },
-    });
+    const open = await openDb(kind, { changes: { rewrite: asOldServer(sqlDialectOf(kind)) } });
     const tableName = uniqueTable('old');
     const store = await createStore(kyselyStore, { db: open.db, tableName }, { logger: silentLogger });
     try {

@@ -1,17 +1,8 @@
-import { createDispatch, type Dispatch, defineBackend, defineConfig, published } from '@dispatch/core';
+import type { Dispatch } from '@dispatch/core';
+import { dispatchOnStore } from '@dispatch/test-services/store-dispatch';
 import type { AnyKysely } from '../src/index.js';
 import { kyselyStore } from '../src/index.js';
 import type { OpenDb } from './databases.js';
-
-/** A backend that accepts everything: these tests are about the store. */
-export const acceptAll = defineBackend({
-  type: 'accept-all',
-  create: () => ({
-    publish: async (events) => events.map((event) => published(event.id)),
-    health: async () => ({ ok: true }),
-    close: async () => {},
-  }),
-});
 
 /** A Dispatch on the Kysely store of `open`, its table migrated. */
 export async function dispatchFor(
@@ -20,15 +11,7 @@ export async function dispatchFor(
   extra: { requireTransaction?: boolean; db?: AnyKysely } = {},
 ): Promise<Dispatch> {
   const { db = open.db, ...rest } = extra;
-  const dispatch = await createDispatch(
-    defineConfig({
-      OUTBOX_PUBLISHERS: { default: { BACKEND: acceptAll } },
-      OUTBOX_STORE: { STORE: kyselyStore, OPTIONS: { db, tableName, ...rest } },
-      LOGGING: { LEVEL: 'silent' },
-    }),
-  );
-  await dispatch.store.migrate();
-  return dispatch;
+  return dispatchOnStore(kyselyStore, { db, tableName, ...rest });
 }
 
 /** A business table of `open`'s database, to check it commits and rolls back with the event. */

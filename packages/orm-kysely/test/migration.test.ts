@@ -2,23 +2,24 @@ import { createStore, type OutboxStore, silentLogger } from '@dispatch/core';
 import { makeNewEvent } from '@dispatch/core/testing';
 import { KEY_LOCK_BUCKETS } from '@dispatch/store-sql';
 import { describeTable } from '@dispatch/store-sql/testing';
+import { SQL_DATABASES, sqlDialectOf } from '@dispatch/test-services/sql-databases';
 import { CompiledQuery } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOutboxMigration, kyselyStore } from '../src/index.js';
-import { DATABASES, dialectOf, dropOutbox, type OpenDb, openDb, uniqueTable } from './databases.js';
+import { dropOutbox, type OpenDb, openDb, uniqueTable } from './databases.js';
 
 /** The outbox table `table` as the database describes it. */
 const describeOn = (open: OpenDb, table: string) =>
   describeTable(
     async (text, params = []) =>
       (await open.db.executeQuery(CompiledQuery.raw(text, params))).rows as Record<string, unknown>[],
-    dialectOf(open.kind),
+    sqlDialectOf(open.kind),
     table,
     { collation: true },
   );
 
-describe.each(DATABASES)('schema on %s', (kind) => {
+describe.each(SQL_DATABASES)('schema on %s', (kind) => {
   let open: OpenDb;
   const stores: OutboxStore[] = [];
   const tables: string[] = [];

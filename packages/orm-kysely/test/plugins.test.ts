@@ -1,11 +1,12 @@
 import { createStore, silentLogger } from '@dispatch/core';
 import { makeNewEvent } from '@dispatch/core/testing';
+import { SQL_DATABASES } from '@dispatch/test-services/sql-databases';
 import { CamelCasePlugin } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { kyselyStore, withOutboxTransaction } from '../src/index.js';
-import { DATABASES, dropOutbox, openDb, uniqueTable } from './databases.js';
+import { dropOutbox, openDb, uniqueTable } from './databases.js';
 
-describe.each(DATABASES)('a db with plugins on %s', (kind) => {
+describe.each(SQL_DATABASES)('a db with plugins on %s', (kind) => {
   it('reads and writes the outbox unchanged under a CamelCasePlugin', async () => {
     const open = await openDb(kind, { plugins: [new CamelCasePlugin()] });
     const tableName = uniqueTable('camel');

@@ -1,15 +1,16 @@
 import { join } from 'node:path';
 import { createStore, silentLogger } from '@dispatch/core';
 import { runSqlStoreSuites } from '@dispatch/store-sql/testing';
+import { SQL_DATABASES, sqlDialectOf } from '@dispatch/test-services/sql-databases';
 import { type AnyTransaction, KyselyExecutor, kyselyStore, withOutboxTransaction } from '../src/index.js';
-import { DATABASES, dialectOf, dropOutbox, openDb } from './databases.js';
+import { dropOutbox, openDb } from './databases.js';
 
 // The SQL store suites (claimer processes racing, commit order, key rules, caller transactions,
 // the table, and on PostgreSQL the claim commit and wake-ups) through Kysely, on each database.
-for (const kind of DATABASES) {
+for (const kind of SQL_DATABASES) {
   runSqlStoreSuites({
     name: `kysely (${kind})`,
-    dialect: dialectOf(kind),
+    dialect: sqlDialectOf(kind),
     open: async ({ options, connections }) => {
       const open = await openDb(kind, { poolSize: connections });
       const storeOptions = { db: open.db, pgPool: open.pgPool, ...options };
@@ -17,7 +18,7 @@ for (const kind of DATABASES) {
       await store.migrate();
       return {
         store,
-        executor: new KyselyExecutor(open.db, dialectOf(kind), {
+        executor: new KyselyExecutor(open.db, sqlDialectOf(kind), {
           logger: silentLogger,
           pgPool: open.pgPool,
         }),

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Dispatch } from '@dispatch/core';
+import { SQL_DATABASES } from '@dispatch/test-services/sql-databases';
 import { CamelCasePlugin, CompiledQuery } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AnyKysely, startOutboxTransaction, withOutboxTransaction } from '../src/index.js';
-import { DATABASES, dropOutbox, type OpenDb, openDb, uniqueTable } from './databases.js';
+import { dropOutbox, type OpenDb, openDb, uniqueTable } from './databases.js';
 import { createOrders, dispatchFor } from './harness.js';
 
-describe.each(DATABASES)('transactions on %s', (kind) => {
+describe.each(SQL_DATABASES)('transactions on %s', (kind) => {
   const outbox = uniqueTable('tx');
   const orders = uniqueTable('orders');
   let open: OpenDb;

@@ -1,9 +1,10 @@
 import { createStore, type OutboxStore, silentLogger } from '@dispatch/core';
 import { makeNewEvent, sleep } from '@dispatch/core/testing';
+import { POSTGRES_TEST } from '@dispatch/test-services/sql-databases';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kyselyStore, startOutboxTransaction, withOutboxTransaction } from '../src/index.js';
-import { dropOutbox, type OpenDb, openDb, PG_CONFIG, uniqueTable } from './databases.js';
+import { dropOutbox, type OpenDb, openDb, uniqueTable } from './databases.js';
 
 // The wake-up rules every SQL store shares run in sql-suites.test.ts; these are the Kysely ways to
 // commit and the pg Pool the store is given for them.
@@ -92,7 +93,7 @@ describe('LISTEN/NOTIFY wake-ups on postgresql', () => {
   });
 
   it('refuses a pgPool that reaches another database, naming the option', async () => {
-    const elsewhere = new pg.Pool({ ...PG_CONFIG, database: 'postgres', max: 1 });
+    const elsewhere = new pg.Pool({ ...POSTGRES_TEST, database: 'postgres', max: 1 });
     const wrong = await createStore(
       kyselyStore,
       { db: open.db, pgPool: elsewhere, tableName },

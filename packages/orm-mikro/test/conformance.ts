@@ -1,7 +1,8 @@
 import { runStoreConformance } from '@dispatch/core/testing';
+import { removeSqliteFiles } from '@dispatch/test-services/sql-databases';
 import type { MikroORM } from '@mikro-orm/core';
 import { mikroOrmStore } from '../src/index.js';
-import { type Database, dropOutbox, openOrm, removeTempFiles, uniqueTable } from './databases.js';
+import { type Database, dropOutbox, openOrm, uniqueTable } from './databases.js';
 
 /** The store conformance suite on one database, a fresh table per test. */
 export function runConformanceOn(
@@ -16,7 +17,7 @@ export function runConformanceOn(
     },
     teardown: async () => {
       await orm.close(true);
-      if (db === 'sqlite') removeTempFiles();
+      if (db === 'sqlite') removeSqliteFiles();
     },
     store: async () => {
       const tableName = uniqueTable('conf');

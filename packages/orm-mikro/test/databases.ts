@@ -1,7 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createStore, type OutboxStore, silentLogger } from '@dispatch/core';
+import {
+  dropTables,
+  MARIADB_TEST,
+  POSTGRES_TEST,
+  removeSqliteFiles,
+  temporarySqliteFile,
+  uniqueTableNames,
+} from '@dispatch/test-services/sql-databases';
 import { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
 import { MikroORM, type Options } from '@mikro-orm/core';
 import { MariaDbDriver } from '@mikro-orm/mariadb';
@@ -12,22 +17,10 @@ import { type DialectKind, mikroOrmStore, outboxSchemaSql } from '../src/index.j
 /** `mysql` is the mysql2-based driver, run against the MariaDB server. */
 export type Database = 'sqlite' | 'postgresql' | 'mariadb' | 'mysql';
 
-export const DATABASES: readonly Database[] = ['sqlite', 'postgresql', 'mariadb'];
-
 export const dialectOf = (db: Database): DialectKind => (db === 'mariadb' ? 'mysql' : db);
 
-const folders: string[] = [];
-
-/** A fresh SQLite file in a temp folder, removed by `removeTempFiles`. */
-export function sqliteFile(): string {
-  const folder = mkdtempSync(join(tmpdir(), 'dispatch-orm-mikro-'));
-  folders.push(folder);
-  return join(folder, 'outbox.sqlite');
-}
-
-export function removeTempFiles(): void {
-  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
-}
+/** A fresh SQLite file in a temp folder, removed by `removeSqliteFiles`. */
+export const sqliteFile = (): string => temporarySqliteFile('orm-mikro');
 
 /** An ORM on the local test servers (see the package README for the addresses). */
 export async function openOrm(db: Database, extra: Partial<Options> = {}): Promise<MikroORM> {
@@ -46,31 +39,26 @@ export async function openOrm(db: Database, extra: Partial<Options> = {}): Promi
   if (db === 'postgresql') {
     return MikroORM.init({
       driver: PostgreSqlDriver,
-      host: '127.0.0.1',
-      port: 5432,
-      user: 'postgres',
-      dbName: 'test',
+      host: POSTGRES_TEST.host,
+      port: POSTGRES_TEST.port,
+      user: POSTGRES_TEST.user,
+      dbName: POSTGRES_TEST.database,
       ...common,
     } as Options);
   }
   return MikroORM.init({
     driver: db === 'mysql' ? MySqlDriver : MariaDbDriver,
-    host: '127.0.0.1',
-    port: 3306,
-    user: 'root',
-    password: '',
-    dbName: 'test',
+    host: MARIADB_TEST.host,
+    port: MARIADB_TEST.port,
+    user: MARIADB_TEST.user,
+    password: MARIADB_TEST.password,
+    dbName: MARIADB_TEST.database,
     ...common,
   } as Options);
 }
 
-let counter = 0;
-
 /** A table name no other test run uses. */
-export function uniqueTable(prefix: string): string {
-  counter += 1;
-  return `ob_${prefix}_${process.pid}_${Date.now().toString(36)}_${counter}`;
-}
+export const uniqueTable = uniqueTableNames('ob');
 
 export async function dropOutbox(orm: MikroORM, db: Database, tableName: string): Promise<void> {
   const platform = orm.em.getPlatform();
@@ -79,7 +67,7 @@ export async function dropOutbox(orm: MikroORM, db: Database, tableName: string)
     tableName,
     quote: (name) => platform.quoteIdentifier(name),
   });
-  for (const sql of down) await orm.em.getConnection().execute(sql, [], 'run');
+  await dropTables(down, (sql) => orm.em.getConnection().execute(sql, [], 'run'));
 }
 
 /** A migrated MikroORM store on a fresh table of `db`, and how to drop the table and close it all. */
@@ -107,7 +95,7 @@ export async function openOutbox(
       await store.close();
       await dropOutbox(orm, db, tableName);
       await orm.close(true);
-      removeTempFiles();
+      removeSqliteFiles();
     },
   };
 }

@@ -1,11 +1,12 @@
 import type { OutboxStore } from '@dispatch/core';
 import { makeNewEvent } from '@dispatch/core/testing';
+import { SQL_DATABASES } from '@dispatch/test-services/sql-databases';
 import type { MikroORM } from '@mikro-orm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOutboxEntity } from '../src/index.js';
-import { DATABASES, openOutbox, type TestOutbox, uniqueTable } from './databases.js';
+import { openOutbox, type TestOutbox, uniqueTable } from './databases.js';
 
-describe.each(DATABASES)('the outbox entity on %s', (db) => {
+describe.each(SQL_DATABASES)('the outbox entity on %s', (db) => {
   const tableName = uniqueTable('entity');
   const entity = createOutboxEntity({ tableName });
   let outbox: TestOutbox;

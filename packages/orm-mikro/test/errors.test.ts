@@ -1,23 +1,15 @@
 import { ConfigError, createStore, silentLogger } from '@dispatch/core';
+import { asOldServer, removeSqliteFiles, SQL_DATABASES } from '@dispatch/test-services/sql-databases';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mikroOrmStore } from '../src/index.js';
-import { DATABASES, openOrm, removeTempFiles, uniqueTable } from './databases.js';
+import { dialectOf, dropOutbox, openOrm, uniqueTable } from './databases.js';
 
-afterAll(() => removeTempFiles());
+afterAll(() => removeSqliteFiles());
 
-const VERSION_QUERIES = /^SELECT (current_setting\('server_version'\)|VERSION\(\)|sqlite_version\(\)) AS n$/;
-const OLD: Record<string, string> = {
-  sqlite: "SELECT '3.31.1' AS n",
-  postgresql: "SELECT '9.4.26' AS n",
-  mariadb: "SELECT '10.5.23-MariaDB' AS n",
-};
-
-describe.each(DATABASES)('bad setups on %s', (db) => {
+describe.each(SQL_DATABASES)('bad setups on %s', (db) => {
   it('refuses a database version without what claiming needs', async () => {
     // The real server answers; only its reported version is swapped for an old one.
-    const orm = await openOrm(db, {
-      onQuery: (sql: string) => (VERSION_QUERIES.test(sql) ? (OLD[db] ?? sql) : sql),
-    });
+    const orm = await openOrm(db, { onQuery: asOldServer(dialectOf(db)) });
     const tableName = uniqueTable('old');
     const store = await createStore(mikroOrmStore, { orm, tableName }, { logger: silentLogger });
     try {
@@ -27,13 +19,7 @@ describe.each(DATABASES)('bad setups on %s', (db) => {
       await expect(failure).rejects.toThrow(/or later/);
     } finally {
       await store.close();
-      const platform = orm.em.getPlatform();
-      await orm.em.getConnection().execute(`DROP TABLE IF EXISTS ${platform.quoteIdentifier(tableName)}`);
-      if (db === 'mariadb') {
-        await orm.em
-          .getConnection()
-          .execute(`DROP TABLE IF EXISTS ${platform.quoteIdentifier(`${tableName}_key_locks`)}`);
-      }
+      await dropOutbox(orm, db, tableName);
       await orm.close(true);
     }
   });

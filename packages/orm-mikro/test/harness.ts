@@ -1,4 +1,5 @@
-import { createDispatch, type Dispatch, defineBackend, defineConfig, published } from '@dispatch/core';
+import type { Dispatch } from '@dispatch/core';
+import { dispatchOnStore } from '@dispatch/test-services/store-dispatch';
 import { EntitySchema, type MikroORM } from '@mikro-orm/core';
 import { mikroOrmStore } from '../src/index.js';
 
@@ -19,28 +20,10 @@ export function orderEntity(tableName: string): EntitySchema<Order> {
   });
 }
 
-/** A backend that accepts everything: these tests are about the store. */
-export const acceptAll = defineBackend({
-  type: 'accept-all',
-  create: () => ({
-    publish: async (events) => events.map((event) => published(event.id)),
-    health: async () => ({ ok: true }),
-    close: async () => {},
-  }),
-});
-
 export async function dispatchFor(
   orm: MikroORM,
   tableName: string,
   extra: { requireTransaction?: boolean } = {},
 ): Promise<Dispatch> {
-  const dispatch = await createDispatch(
-    defineConfig({
-      OUTBOX_PUBLISHERS: { default: { BACKEND: acceptAll } },
-      OUTBOX_STORE: { STORE: mikroOrmStore, OPTIONS: { orm, tableName, ...extra } },
-      LOGGING: { LEVEL: 'silent' },
-    }),
-  );
-  await dispatch.store.migrate();
-  return dispatch;
+  return dispatchOnStore(mikroOrmStore, { orm, tableName, ...extra });
 }

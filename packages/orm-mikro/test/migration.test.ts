@@ -1,14 +1,15 @@
 import { createStore, silentLogger } from '@dispatch/core';
 import { makeNewEvent } from '@dispatch/core/testing';
+import { removeSqliteFiles, SQL_DATABASES } from '@dispatch/test-services/sql-databases';
 import { Migrator } from '@mikro-orm/migrations';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mikroOrmStore } from '../src/index.js';
 import { createOutboxMigration } from '../src/migration.js';
-import { DATABASES, openOrm, removeTempFiles, uniqueTable } from './databases.js';
+import { openOrm, uniqueTable } from './databases.js';
 
-afterAll(() => removeTempFiles());
+afterAll(() => removeSqliteFiles());
 
-describe.each(DATABASES)('schema on %s', (db) => {
+describe.each(SQL_DATABASES)('schema on %s', (db) => {
   it('is created by the MikroORM migration, and removed by its down()', async () => {
     const tableName = uniqueTable('mig');
     const migrationsTable = uniqueTable('migrations');

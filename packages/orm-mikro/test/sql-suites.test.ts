@@ -1,13 +1,14 @@
 import { join } from 'node:path';
 import { createStore, silentLogger } from '@dispatch/core';
 import { runSqlStoreSuites } from '@dispatch/store-sql/testing';
+import { removeSqliteFiles, SQL_DATABASES } from '@dispatch/test-services/sql-databases';
 import type { EntityManager } from '@mikro-orm/core';
 import { MikroOrmExecutor, mikroOrmStore } from '../src/index.js';
-import { DATABASES, dialectOf, dropOutbox, openOrm, removeTempFiles } from './databases.js';
+import { dialectOf, dropOutbox, openOrm } from './databases.js';
 
 // The SQL store suites (claimer processes racing, commit order, key rules, transactions, the
 // table, and on PostgreSQL the claim commit and wake-ups) through MikroORM, on each database.
-for (const db of DATABASES) {
+for (const db of SQL_DATABASES) {
   runSqlStoreSuites({
     name: `mikro-orm (${db})`,
     dialect: dialectOf(db),
@@ -30,7 +31,7 @@ for (const db of DATABASES) {
         },
       };
     },
-    teardown: removeTempFiles,
+    teardown: removeSqliteFiles,
     claimerModule: join(import.meta.dirname, 'fixtures', 'claimer-store.ts'),
     // LISTEN/NOTIFY is PostgreSQL's; the other databases rely on polling.
     capabilities: { crossProcess: true, wakeups: db === 'postgresql', savepoints: true },

@@ -1,10 +1,11 @@
 import type { Dispatch } from '@dispatch/core';
+import { removeSqliteFiles, SQL_DATABASES } from '@dispatch/test-services/sql-databases';
 import { type EntityManager, type MikroORM, Transactional } from '@mikro-orm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATABASES, dropOutbox, openOrm, removeTempFiles, uniqueTable } from './databases.js';
+import { dropOutbox, openOrm, uniqueTable } from './databases.js';
 import { dispatchFor, type Order, orderEntity } from './harness.js';
 
-describe.each(DATABASES)('transactions on %s', (db) => {
+describe.each(SQL_DATABASES)('transactions on %s', (db) => {
   const outbox = uniqueTable('tx');
   const orders = orderEntity(uniqueTable('orders'));
   let orm: MikroORM;
@@ -28,7 +29,7 @@ describe.each(DATABASES)('transactions on %s', (db) => {
     await dropOutbox(orm, db, outbox);
     await orm.schema.dropSchema();
     await orm.close(true);
-    removeTempFiles();
+    removeSqliteFiles();
   });
 
   const customers = async (name: string) => (await orm.em.fork().find(orders, { customer: name })).length;

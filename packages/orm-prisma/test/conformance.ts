@@ -1,13 +1,7 @@
 import { runStoreConformance } from '@dispatch/core/testing';
+import { removeSqliteFiles } from '@dispatch/test-services/sql-databases';
 import { prismaStore, withOutboxTransaction } from '../src/index.js';
-import {
-  type DatabaseKind,
-  dropOutbox,
-  type OpenDb,
-  openDb,
-  removeTempFiles,
-  uniqueTable,
-} from './databases.js';
+import { type DatabaseKind, dropOutbox, type OpenDb, openDb, uniqueTable } from './databases.js';
 
 /** The store conformance suite on one database, a fresh table per test. */
 export function runConformanceOn(
@@ -23,7 +17,7 @@ export function runConformanceOn(
     },
     teardown: async () => {
       await open.close();
-      removeTempFiles();
+      removeSqliteFiles();
     },
     store: async () => {
       const tableName = uniqueTable('conf');

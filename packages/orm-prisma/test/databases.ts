@@ -1,7 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { outboxSchemaSql, type SqlDialectName } from '@dispatch/store-sql';
+import { outboxSchemaSql } from '@dispatch/store-sql';
+import {
+  dropTables,
+  MARIADB_TEST,
+  POSTGRES_TEST,
+  type SqlDatabaseName,
+  sqlDialectOf,
+  temporarySqliteFile,
+  uniqueTableNames,
+} from '@dispatch/test-services/sql-databases';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaMariaDb } from '@prisma/adapter-mariadb';
 import { PrismaPg } from '@prisma/adapter-pg';
@@ -13,14 +19,7 @@ import { PrismaClient as PostgresClient } from './generated/postgresql/client/cl
 import { PrismaClient as SqliteClient } from './generated/sqlite/client/client.js';
 
 /** The databases every test file runs on: the local PostgreSQL and MariaDB servers, SQLite files. */
-export type DatabaseKind = 'postgresql' | 'mariadb' | 'sqlite';
-
-export const DATABASES: readonly DatabaseKind[] = ['postgresql', 'mariadb', 'sqlite'];
-
-export const dialectOf = (kind: DatabaseKind): SqlDialectName => (kind === 'mariadb' ? 'mysql' : kind);
-
-export const PG_CONFIG = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' };
-export const MARIADB_CONFIG = { host: '127.0.0.1', port: 3306, user: 'root', password: '', database: 'test' };
+export type DatabaseKind = SqlDatabaseName;
 
 /**
  * The generated clients of the three providers have the same models and the same API; the tests
@@ -40,18 +39,8 @@ export interface OpenDb {
   close(): Promise<void>;
 }
 
-const folders: string[] = [];
-
-/** A fresh SQLite file in a temporary folder, removed by `removeTempFiles`. */
-export function sqliteFile(): string {
-  const folder = mkdtempSync(join(tmpdir(), 'dispatch-orm-prisma-'));
-  folders.push(folder);
-  return join(folder, 'outbox.sqlite');
-}
-
-export function removeTempFiles(): void {
-  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
-}
+/** A fresh SQLite file in a temporary folder, removed by `removeSqliteFiles`. */
+export const sqliteFile = (): string => temporarySqliteFile('orm-prisma');
 
 export async function openDb(
   kind: DatabaseKind,
@@ -64,7 +53,7 @@ export async function openDb(
 ): Promise<OpenDb> {
   const poolSize = options.poolSize ?? 6;
   if (kind === 'postgresql') {
-    const pgPool = new pg.Pool({ ...PG_CONFIG, max: poolSize });
+    const pgPool = new pg.Pool({ ...POSTGRES_TEST, max: poolSize });
     const prisma = new PostgresClient({ adapter: new PrismaPg(pgPool) });
     return {
       kind,
@@ -78,9 +67,9 @@ export async function openDb(
     };
   }
   if (kind === 'mariadb') {
-    const pool = mariadb.createPool({ ...MARIADB_CONFIG, connectionLimit: 2 });
+    const pool = mariadb.createPool({ ...MARIADB_TEST, connectionLimit: 2 });
     const prisma = new MysqlClient({
-      adapter: new PrismaMariaDb({ ...MARIADB_CONFIG, connectionLimit: poolSize }),
+      adapter: new PrismaMariaDb({ ...MARIADB_TEST, connectionLimit: poolSize }),
     }) as unknown as TestPrisma;
     return {
       kind,
@@ -117,15 +106,12 @@ export async function openDb(
   };
 }
 
-let counter = 0;
-
 /** A table name no other test run uses. */
-export function uniqueTable(prefix: string): string {
-  counter += 1;
-  return `opx_${prefix}_${process.pid}_${Date.now().toString(36)}_${counter}`;
-}
+export const uniqueTable = uniqueTableNames('opx');
 
 /** Drop an outbox table (and MariaDB's key-lock table) the way `down` does. */
 export async function dropOutbox(open: OpenDb, tableName: string): Promise<void> {
-  for (const sql of outboxSchemaSql({ dialect: dialectOf(open.kind), tableName }).down) await open.exec(sql);
+  await dropTables(outboxSchemaSql({ dialect: sqlDialectOf(open.kind), tableName }).down, (sql) =>
+    open.exec(sql),
+  );
 }

@@ -1,9 +1,10 @@
 import { ConfigError, createStore, silentLogger } from '@dispatch/core';
 import { makeNewEvent } from '@dispatch/core/testing';
+import { POSTGRES_TEST, removeSqliteFiles } from '@dispatch/test-services/sql-databases';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { prismaStore, withOutboxTransaction } from '../src/index.js';
-import { dropOutbox, openDb, PG_CONFIG, removeTempFiles, uniqueTable } from './databases.js';
+import { dropOutbox, openDb, uniqueTable } from './databases.js';
 
 describe('options', () => {
   it('rejects a missing client and a bad table name with every problem listed', async () => {
@@ -38,7 +39,7 @@ describe('options', () => {
       });
     } finally {
       await open.close();
-      removeTempFiles();
+      removeSqliteFiles();
     }
   });
 
@@ -59,7 +60,7 @@ describe('options', () => {
     } finally {
       await sqlite.close();
       await postgres.close();
-      removeTempFiles();
+      removeSqliteFiles();
     }
   });
 
@@ -123,7 +124,7 @@ describe('the pg Pool on PostgreSQL', () => {
 
   it('refuses a pool of another database before claiming, naming pgPool', async () => {
     const open = await openDb('postgresql');
-    const elsewhere = new pg.Pool({ ...PG_CONFIG, database: 'postgres', max: 1 });
+    const elsewhere = new pg.Pool({ ...POSTGRES_TEST, database: 'postgres', max: 1 });
     const tableName = uniqueTable('wrongpool');
     const store = await createStore(
       prismaStore,

@@ -1,17 +1,8 @@
-import { createDispatch, type Dispatch, defineBackend, defineConfig, published } from '@dispatch/core';
+import { createStore, type Dispatch, type OutboxStore, silentLogger } from '@dispatch/core';
+import { dispatchOnStore } from '@dispatch/test-services/store-dispatch';
 import { prismaStore } from '../src/index.js';
 import type { OpenDb, TestPrisma } from './databases.js';
 import { modelTables } from './prisma-clients.js';
-
-/** A backend that accepts everything: these tests are about the store. */
-export const acceptAll = defineBackend({
-  type: 'accept-all',
-  create: () => ({
-    publish: async (events) => events.map((event) => published(event.id)),
-    health: async () => ({ ok: true }),
-    close: async () => {},
-  }),
-});
 
 /** The transaction client of the test clients. */
 export type Tx = Parameters<Parameters<TestPrisma['$transaction']>[0]>[0];
@@ -22,15 +13,12 @@ export async function dispatchFor(
   tableName: string,
   extra: Record<string, unknown> = {},
 ): Promise<Dispatch> {
-  const dispatch = await createDispatch(
-    defineConfig({
-      OUTBOX_PUBLISHERS: { default: { BACKEND: acceptAll } },
-      OUTBOX_STORE: { STORE: prismaStore, OPTIONS: { prisma: open.prisma, tableName, ...extra } },
-      LOGGING: { LEVEL: 'silent' },
-    }),
-  );
-  await dispatch.store.migrate();
-  return dispatch;
+  return dispatchOnStore(prismaStore, { prisma: open.prisma, tableName, ...extra });
+}
+
+/** A Prisma store of `open` on `tableName`, its table not migrated. */
+export function storeOn(open: OpenDb, tableName: string): Promise<OutboxStore> {
+  return createStore(prismaStore, { prisma: open.prisma, tableName }, { logger: silentLogger });
 }
 
 /** The table of the generated `Order` model, to check it commits and rolls back with the event. */

@@ -1,14 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createStore, silentLogger } from '@dispatch/core';
 import { makeNewEvent } from '@dispatch/core/testing';
 import { describeTable } from '@dispatch/store-sql/testing';
+import { removeSqliteFiles, SQL_DATABASES, sqlDialectOf } from '@dispatch/test-services/sql-databases';
 import { afterAll, describe, expect, it } from 'vitest';
-import { outboxMigrationSql, outboxPrismaSchema, prismaStore } from '../src/index.js';
-import { DATABASES, dialectOf, dropOutbox, openDb, removeTempFiles, uniqueTable } from './databases.js';
+import { outboxMigrationSql, outboxPrismaSchema } from '../src/index.js';
+import { dropOutbox, openDb, uniqueTable } from './databases.js';
+import { storeOn } from './harness.js';
 import { modelTables } from './prisma-clients.js';
 
-afterAll(() => removeTempFiles());
+afterAll(() => removeSqliteFiles());
 
 const PRISMA_FOLDER = join(import.meta.dirname, '..', 'prisma');
 const MIGRATION = '20260101000000_dispatch_outbox';
@@ -32,17 +33,13 @@ function statements(sql: string, tableName: string): string[] {
     .filter((statement) => statement.length > 0);
 }
 
-describe.each(DATABASES)('schema on %s', (kind) => {
-  const provider = dialectOf(kind);
+describe.each(SQL_DATABASES)('schema on %s', (kind) => {
+  const provider = sqlDialectOf(kind);
 
   it('is created by migrate(), which can run again without losing anything', async () => {
     const open = await openDb(kind);
     const tableName = uniqueTable('mig');
-    const store = await createStore(
-      prismaStore,
-      { prisma: open.prisma, tableName },
-      { logger: silentLogger },
-    );
+    const store = await storeOn(open, tableName);
     try {
       await store.migrate();
       const event = makeNewEvent();
@@ -70,25 +67,17 @@ describe.each(DATABASES)('schema on %s', (kind) => {
     const open = await openDb(kind);
     const viaMigrate = uniqueTable('viamig');
     const viaPrisma = uniqueTable('viaprisma');
-    const store = await createStore(
-      prismaStore,
-      { prisma: open.prisma, tableName: viaPrisma },
-      { logger: silentLogger },
-    );
+    const store = await storeOn(open, viaPrisma);
     try {
-      const reference = await createStore(
-        prismaStore,
-        { prisma: open.prisma, tableName: viaMigrate },
-        { logger: silentLogger },
-      );
+      const reference = await storeOn(open, viaMigrate);
       await reference.migrate();
       await reference.close();
       for (const sql of statements(shipped(provider, 'migrations', MIGRATION, 'migration.sql'), viaPrisma)) {
         await open.exec(sql);
       }
       const options = { collation: true };
-      expect(await describeTable(open.exec, dialectOf(kind), viaPrisma, options)).toEqual(
-        await describeTable(open.exec, dialectOf(kind), viaMigrate, options),
+      expect(await describeTable(open.exec, sqlDialectOf(kind), viaPrisma, options)).toEqual(
+        await describeTable(open.exec, sqlDialectOf(kind), viaMigrate, options),
       );
       if (kind === 'mariadb') {
         const [locks] = await open.exec(`SELECT COUNT(*) AS n FROM ${viaPrisma}_key_locks`);
@@ -114,11 +103,7 @@ describe.each(DATABASES)('schema on %s', (kind) => {
   it('reads the store’s rows through the model of outboxPrismaSchema, with typed columns', async () => {
     const open = await openDb(kind);
     const tableName = modelTables().outbox;
-    const store = await createStore(
-      prismaStore,
-      { prisma: open.prisma, tableName },
-      { logger: silentLogger },
-    );
+    const store = await storeOn(open, tableName);
     try {
       await store.migrate();
       const event = makeNewEvent({ key: 'k1', data: { total: 3 } });

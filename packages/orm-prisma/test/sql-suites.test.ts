@@ -1,22 +1,23 @@
 import { join } from 'node:path';
 import { createStore, silentLogger } from '@dispatch/core';
 import { runSqlStoreSuites } from '@dispatch/store-sql/testing';
+import { removeSqliteFiles, SQL_DATABASES, sqlDialectOf } from '@dispatch/test-services/sql-databases';
 import {
   DEFAULT_TRANSACTION_OPTIONS,
   PrismaExecutor,
   prismaStore,
   withOutboxTransaction,
 } from '../src/index.js';
-import { DATABASES, dialectOf, dropOutbox, openDb, removeTempFiles, type TestPrisma } from './databases.js';
+import { dropOutbox, openDb, type TestPrisma } from './databases.js';
 
 type Tx = Parameters<Parameters<TestPrisma['$transaction']>[0]>[0];
 
 // The SQL store suites (claimer processes racing, commit order, key rules, transactions and
 // savepoints, the table, and on PostgreSQL the claim commit and wake-ups) through Prisma.
-for (const kind of DATABASES) {
+for (const kind of SQL_DATABASES) {
   runSqlStoreSuites({
     name: `prisma (${kind})`,
-    dialect: dialectOf(kind),
+    dialect: sqlDialectOf(kind),
     open: async ({ options, connections }) => {
       const open = await openDb(kind, { poolSize: connections });
       const pgPool = kind === 'postgresql' ? { pgPool: open.pgPool } : {};
@@ -28,7 +29,7 @@ for (const kind of DATABASES) {
       await store.migrate();
       return {
         store,
-        executor: new PrismaExecutor(open.prisma, dialectOf(kind), {
+        executor: new PrismaExecutor(open.prisma, sqlDialectOf(kind), {
           logger: silentLogger,
           own: DEFAULT_TRANSACTION_OPTIONS,
           pgPool: open.pgPool,
@@ -44,7 +45,7 @@ for (const kind of DATABASES) {
         },
       };
     },
-    teardown: removeTempFiles,
+    teardown: removeSqliteFiles,
     claimerModule: join(import.meta.dirname, 'fixtures', 'claimer-store.ts'),
     // LISTEN/NOTIFY is PostgreSQL's (with the pg Pool); the other databases rely on polling.
     capabilities: { crossProcess: true, wakeups: kind === 'postgresql', savepoints: true },

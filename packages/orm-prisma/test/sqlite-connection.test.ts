@@ -1,8 +1,9 @@
 import type { Dispatch } from '@dispatch/core';
 import { sleep } from '@dispatch/core/testing';
+import { removeSqliteFiles } from '@dispatch/test-services/sql-databases';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withOutboxTransaction } from '../src/index.js';
-import { dropOutbox, type OpenDb, openDb, removeTempFiles, uniqueTable } from './databases.js';
+import { dropOutbox, type OpenDb, openDb, uniqueTable } from './databases.js';
 import { dispatchFor } from './harness.js';
 
 // SQLite through @prisma/adapter-better-sqlite3: one connection, which an open transaction holds.
@@ -23,7 +24,7 @@ describe('the one SQLite connection', () => {
     await impatient.close();
     await dropOutbox(open, outbox);
     await open.close();
-    removeTempFiles();
+    removeSqliteFiles();
   });
 
   const event = (name: string) => ({ eventType: 'test.sqlite', source: 'tests', data: { name } });

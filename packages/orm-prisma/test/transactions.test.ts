@@ -1,11 +1,12 @@
 import type { Dispatch } from '@dispatch/core';
 import { sleep } from '@dispatch/core/testing';
+import { removeSqliteFiles, SQL_DATABASES } from '@dispatch/test-services/sql-databases';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withOutboxTransaction } from '../src/index.js';
-import { DATABASES, dropOutbox, type OpenDb, openDb, removeTempFiles, uniqueTable } from './databases.js';
+import { dropOutbox, type OpenDb, openDb, uniqueTable } from './databases.js';
 import { createOrders, dispatchFor, dropOrders, type Tx } from './harness.js';
 
-describe.each(DATABASES)('transactions on %s', (kind) => {
+describe.each(SQL_DATABASES)('transactions on %s', (kind) => {
   const outbox = uniqueTable('tx');
   let open: OpenDb;
   let other: OpenDb;
@@ -31,7 +32,7 @@ describe.each(DATABASES)('transactions on %s', (kind) => {
     await dropOrders(open);
     await other.close();
     await open.close();
-    removeTempFiles();
+    removeSqliteFiles();
   });
 
   const customers = (customer: string) => open.prisma.order.count({ where: { customer } });

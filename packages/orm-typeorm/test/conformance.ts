@@ -1,7 +1,8 @@
 import { runStoreConformance } from '@dispatch/core/testing';
+import { removeSqliteFiles } from '@dispatch/test-services/sql-databases';
 import type { DataSource, EntityManager } from 'typeorm';
 import { typeormStore } from '../src/index.js';
-import { type DatabaseName, dropOutbox, openDataSource, removeTempFiles, uniqueTable } from './databases.js';
+import { type DatabaseName, dropOutbox, openDataSource, uniqueTable } from './databases.js';
 
 /** The store conformance suite on one database, a fresh table per test. */
 export function runConformanceOn(
@@ -16,7 +17,7 @@ export function runConformanceOn(
     },
     teardown: async () => {
       await dataSource.destroy();
-      removeTempFiles();
+      removeSqliteFiles();
     },
     store: async () => {
       const tableName = uniqueTable('conf');

@@ -1,48 +1,36 @@
 import 'reflect-metadata';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createStore, type OutboxStore, silentLogger } from '@dispatch/core';
 import { describeTable } from '@dispatch/store-sql/testing';
+import {
+  dropTables,
+  MARIADB_TEST,
+  POSTGRES_TEST,
+  type QualifiedTable,
+  qualifiedTable,
+  quoteIdentifier,
+  removeSqliteFiles,
+  type SqlDatabaseName,
+  sqlDialectOf,
+  temporarySqliteFile,
+  uniqueTableNames,
+} from '@dispatch/test-services/sql-databases';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { outboxSchemaSql, type SqlDialectName, typeormStore } from '../src/index.js';
+import { outboxSchemaSql, typeormStore } from '../src/index.js';
 
 /** The databases every test file runs on: the local PostgreSQL and MariaDB servers, SQLite files. */
-export type DatabaseName = 'postgresql' | 'mariadb' | 'sqlite';
+export type DatabaseName = SqlDatabaseName;
 
-export const DATABASES: readonly DatabaseName[] = ['postgresql', 'mariadb', 'sqlite'];
+// TypeORM names the user `username`.
+const { user: pgUser, ...pgRest } = POSTGRES_TEST;
+const PG_CONFIG = { ...pgRest, username: pgUser };
+const { user: mariadbUser, ...mariadbRest } = MARIADB_TEST;
+const MARIADB_CONFIG = { ...mariadbRest, username: mariadbUser };
 
-export const dialectOf = (name: DatabaseName): SqlDialectName => (name === 'mariadb' ? 'mysql' : name);
-
-export const PG_CONFIG = { host: '127.0.0.1', port: 5432, username: 'postgres', database: 'test' };
-export const MARIADB_CONFIG = {
-  host: '127.0.0.1',
-  port: 3306,
-  username: 'root',
-  password: '',
-  database: 'test',
-};
-
-const folders: string[] = [];
-
-/** A fresh SQLite file in a temp folder, removed by `removeTempFiles`. */
-export function sqliteFile(): string {
-  const folder = mkdtempSync(join(tmpdir(), 'dispatch-orm-typeorm-'));
-  folders.push(folder);
-  return join(folder, 'outbox.sqlite');
-}
-
-export function removeTempFiles(): void {
-  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
-}
-
-let counter = 0;
+/** A fresh SQLite file in a temp folder, removed by `removeSqliteFiles`. */
+export const sqliteFile = (): string => temporarySqliteFile('orm-typeorm');
 
 /** A table name no other test run uses. */
-export function uniqueTable(prefix: string): string {
-  counter += 1;
-  return `ot_${prefix}_${process.pid}_${Date.now().toString(36)}_${counter}`;
-}
+export const uniqueTable = uniqueTableNames('ot');
 
 export interface OpenOptions {
   /** Pooled connections (PostgreSQL, MariaDB). @default 6 */
@@ -104,7 +92,7 @@ export async function sql(
 
 /** The outbox table `tableName` as the database behind `dataSource` describes it (collations too). */
 export const describeOn = (dataSource: DataSource, name: DatabaseName, tableName: string) =>
-  describeTable((text, params) => sql(dataSource, text, params), dialectOf(name), tableName, {
+  describeTable((text, params) => sql(dataSource, text, params), sqlDialectOf(name), tableName, {
     collation: true,
   });
 
@@ -113,9 +101,28 @@ export async function dropOutbox(
   name: DatabaseName,
   tableName: string,
 ): Promise<void> {
-  for (const statement of outboxSchemaSql({ dialect: dialectOf(name), tableName }).down)
-    await sql(dataSource, statement);
+  await dropTables(outboxSchemaSql({ dialect: sqlDialectOf(name), tableName }).down, (statement) =>
+    sql(dataSource, statement),
+  );
 }
+
+/** A schema-qualified outbox table (a fresh schema on PostgreSQL), and how to drop it. */
+export function qualifiedOutbox(
+  dataSource: DataSource,
+  name: 'postgresql' | 'mariadb',
+): QualifiedTable & { drop(): Promise<void> } {
+  const qualified = qualifiedTable(name, uniqueTable);
+  return {
+    ...qualified,
+    drop: async () => {
+      if (qualified.dropSchema) await sql(dataSource, qualified.dropSchema);
+      else await dropOutbox(dataSource, name, qualified.tableName);
+    },
+  };
+}
+
+/** `identifier` quoted for raw SQL on `name`. */
+export const quote = quoteIdentifier;
 
 /** A migrated store on a fresh table, and how to drop the table and close it all. */
 export interface TestOutbox {
@@ -138,7 +145,7 @@ export async function openOutbox(name: DatabaseName, prefix: string): Promise<Te
       await store.close();
       await dropOutbox(dataSource, name, tableName);
       await dataSource.destroy();
-      removeTempFiles();
+      removeSqliteFiles();
     },
   };
 }

@@ -1,9 +1,10 @@
 import { ConfigError, createStore, silentLogger } from '@dispatch/core';
 import { makeNewEvent } from '@dispatch/core/testing';
+import { removeSqliteFiles, SQL_DATABASES } from '@dispatch/test-services/sql-databases';
 import { DataSource } from 'typeorm';
 import { describe, expect, it } from 'vitest';
 import { typeormStore } from '../src/index.js';
-import { DATABASES, dataSourceOptions, openDataSource, removeTempFiles, uniqueTable } from './databases.js';
+import { dataSourceOptions, openDataSource, uniqueTable } from './databases.js';
 
 describe('options', () => {
   it('rejects a missing DataSource and a bad table name with every problem listed', async () => {
@@ -36,7 +37,7 @@ describe('options', () => {
         (store) => store.migrate(),
       ),
     ).rejects.toThrow(/OUTBOX_STORE\.OPTIONS\.tableName: SQLite takes a plain table name/);
-    removeTempFiles();
+    removeSqliteFiles();
   });
 
   it('says to initialize a DataSource that is not, and works once it is', async () => {
@@ -58,12 +59,12 @@ describe('options', () => {
     } finally {
       await store.close();
       if (dataSource.isInitialized) await dataSource.destroy();
-      removeTempFiles();
+      removeSqliteFiles();
     }
   });
 });
 
-describe.each(DATABASES)('a missing table on %s', (db) => {
+describe.each(SQL_DATABASES)('a missing table on %s', (db) => {
   it('is reported with the way to create it, also inside a transaction', async () => {
     const dataSource = await openDataSource(db);
     const store = await createStore(
@@ -83,7 +84,7 @@ describe.each(DATABASES)('a missing table on %s', (db) => {
     } finally {
       await store.close();
       await dataSource.destroy();
-      removeTempFiles();
+      removeSqliteFiles();
     }
   });
 });

@@ -1,34 +1,20 @@
-import { createDispatch, type Dispatch, defineBackend, defineConfig, published } from '@dispatch/core';
-import { EntitySchema } from 'typeorm';
+import type { Dispatch } from '@dispatch/core';
+import { removeSqliteFiles } from '@dispatch/test-services/sql-databases';
+import { dispatchOnStore } from '@dispatch/test-services/store-dispatch';
+import { type DataSource, EntitySchema } from 'typeorm';
 import { type TypeOrmStoreOptions, typeormStore } from '../src/index.js';
-
-/** A backend that accepts everything: these tests are about the store. */
-export const acceptAll = defineBackend({
-  type: 'accept-all',
-  create: () => ({
-    publish: async (events) => events.map((event) => published(event.id)),
-    health: async () => ({ ok: true }),
-    close: async () => {},
-  }),
-});
+import { type DatabaseName, dropOutbox, openDataSource, uniqueTable } from './databases.js';
 
 export async function dispatchFor(
   dataSource: unknown,
   tableName: string,
   extra: { requireTransaction?: boolean } = {},
 ): Promise<Dispatch> {
-  const dispatch = await createDispatch(
-    defineConfig({
-      OUTBOX_PUBLISHERS: { default: { BACKEND: acceptAll } },
-      OUTBOX_STORE: {
-        STORE: typeormStore,
-        OPTIONS: { dataSource: dataSource as TypeOrmStoreOptions['dataSource'], tableName, ...extra },
-      },
-      LOGGING: { LEVEL: 'silent' },
-    }),
-  );
-  await dispatch.store.migrate();
-  return dispatch;
+  return dispatchOnStore(typeormStore, {
+    dataSource: dataSource as TypeOrmStoreOptions['dataSource'],
+    tableName,
+    ...extra,
+  });
 }
 
 export interface Order {
@@ -53,3 +39,52 @@ export const event = (customer: string) => ({
   source: 'tests',
   data: { customer },
 });
+
+/**
+ * A DataSource with an orders table, and two Dispatches on one outbox table: `dispatch` writes on
+ * its own outside a transaction, `strict` requires one. Both record the events they create.
+ */
+export interface OrdersSetup {
+  orders: EntitySchema<Order>;
+  dataSource: DataSource;
+  dispatch: Dispatch;
+  strict: Dispatch;
+  /** Close both, and drop the tables. */
+  close(): Promise<void>;
+}
+
+export async function openOrdersSetup(
+  db: DatabaseName,
+  options: {
+    outbox: string;
+    created: string[];
+    /** Before the orders table is created (a library that wraps the DataSource registers it here). */
+    opened?: ((dataSource: DataSource) => void) | undefined;
+    /** Before the DataSource is destroyed. */
+    closing?: (() => void) | undefined;
+  },
+): Promise<OrdersSetup> {
+  const orders = orderEntity(uniqueTable('orders'));
+  const dataSource = await openDataSource(db, { extra: { entities: [orders] } });
+  options.opened?.(dataSource);
+  await dataSource.synchronize();
+  const dispatch = await dispatchFor(dataSource, options.outbox);
+  const strict = await dispatchFor(dataSource, options.outbox, { requireTransaction: true });
+  for (const each of [dispatch, strict])
+    each.hooks.on('created', (written) => void options.created.push(written.id));
+  return {
+    orders,
+    dataSource,
+    dispatch,
+    strict,
+    async close() {
+      await dispatch.close();
+      await strict.close();
+      await dropOutbox(dataSource, db, options.outbox);
+      await dataSource.createQueryRunner().dropTable(orders.options.tableName as string);
+      options.closing?.();
+      await dataSource.destroy();
+      removeSqliteFiles();
+    },
+  };
+}

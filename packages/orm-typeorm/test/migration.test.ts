@@ -1,24 +1,22 @@
 import { createStore, silentLogger } from '@dispatch/core';
 import { makeNewEvent } from '@dispatch/core/testing';
+import { removeSqliteFiles, SQL_DATABASES } from '@dispatch/test-services/sql-databases';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createOutboxEntity, createOutboxMigration, typeormStore } from '../src/index.js';
 import {
-  DATABASES,
-  type DatabaseName,
   describeOn,
   dropOutbox,
   openDataSource,
   openOutbox,
-  removeTempFiles,
+  qualifiedOutbox,
+  quote,
   sql,
   uniqueTable,
 } from './databases.js';
 
-afterAll(() => removeTempFiles());
+afterAll(() => removeSqliteFiles());
 
-const quote = (db: DatabaseName, name: string) => (db === 'mariadb' ? `\`${name}\`` : `"${name}"`);
-
-describe.each(DATABASES)('schema on %s', (db) => {
+describe.each(SQL_DATABASES)('schema on %s', (db) => {
   it('is created by the TypeORM migration as store.migrate() creates it, and removed by its down()', async () => {
     const tableName = uniqueTable('mig');
     const named = uniqueTable('named');
@@ -100,8 +98,8 @@ describe.each(DATABASES)('schema on %s', (db) => {
 describe.each(['postgresql', 'mariadb'] as const)('a schema-qualified table on %s', (db) => {
   it('works end to end, and createOutboxEntity() reads it', async () => {
     const dataSource = await openDataSource(db);
-    const schema = db === 'postgresql' ? uniqueTable('schema') : 'test';
-    const tableName = `${schema}.${uniqueTable('qualified')}`;
+    const qualified = qualifiedOutbox(dataSource, db);
+    const { tableName } = qualified;
     const entity = createOutboxEntity({ tableName });
     const reader = await openDataSource(db, { extra: { entities: [entity] } });
     const store = await createStore(typeormStore, { dataSource, tableName }, { logger: silentLogger });
@@ -120,8 +118,7 @@ describe.each(['postgresql', 'mariadb'] as const)('a schema-qualified table on %
     } finally {
       await store.close();
       await reader.destroy();
-      if (db === 'postgresql') await sql(dataSource, `DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      else await dropOutbox(dataSource, db, tableName);
+      await qualified.drop();
       await dataSource.destroy();
     }
   });

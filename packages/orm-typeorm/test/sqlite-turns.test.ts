@@ -2,37 +2,27 @@ import type { Dispatch } from '@dispatch/core';
 import { sleep } from '@dispatch/core/testing';
 import type { DataSource, EntitySchema } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dropOutbox, openDataSource, removeTempFiles, uniqueTable } from './databases.js';
-import { dispatchFor, event, type Order, orderEntity } from './harness.js';
+import { uniqueTable } from './databases.js';
+import { event, type Order, type OrdersSetup, openOrdersSetup } from './harness.js';
 
 // TypeORM's better-sqlite3 driver has one connection and one query runner for everything: two
 // transactions open at the same time would nest into each other. The store makes
 // dataSource.transaction() calls, and its own work, take turns on it.
 describe('the one SQLite connection', () => {
   const outbox = uniqueTable('turns');
+  const created: string[] = [];
+  let setup: OrdersSetup;
   let orders: EntitySchema<Order>;
   let dataSource: DataSource;
   let dispatch: Dispatch;
   let strict: Dispatch;
-  const created: string[] = [];
 
   beforeAll(async () => {
-    orders = orderEntity(uniqueTable('orders'));
-    dataSource = await openDataSource('sqlite', { extra: { entities: [orders] } });
-    await dataSource.synchronize();
-    dispatch = await dispatchFor(dataSource, outbox);
-    strict = await dispatchFor(dataSource, outbox, { requireTransaction: true });
-    for (const each of [dispatch, strict])
-      each.hooks.on('created', (written) => void created.push(written.id));
+    setup = await openOrdersSetup('sqlite', { outbox, created });
+    ({ orders, dataSource, dispatch, strict } = setup);
   });
 
-  afterAll(async () => {
-    await dispatch.close();
-    await strict.close();
-    await dropOutbox(dataSource, 'sqlite', outbox);
-    await dataSource.destroy();
-    removeTempFiles();
-  });
+  afterAll(() => setup.close());
 
   const customers = (customer: string) => dataSource.getRepository(orders).countBy({ customer });
 

@@ -1,23 +1,16 @@
 import { makeNewEvent } from '@dispatch/core/testing';
+import { removeSqliteFiles, SQL_DATABASES } from '@dispatch/test-services/sql-databases';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createOutboxEntity } from '../src/index.js';
-import {
-  DATABASES,
-  describeOn,
-  openDataSource,
-  openOutbox,
-  removeTempFiles,
-  sql,
-  uniqueTable,
-} from './databases.js';
+import { describeOn, openDataSource, openOutbox, sql, uniqueTable } from './databases.js';
 import { orderEntity } from './harness.js';
 
-afterAll(() => removeTempFiles());
+afterAll(() => removeSqliteFiles());
 
 // TypeORM's synchronize (`synchronize: true`, `schema:sync`) and `migration:generate` change every
 // table of the DataSource's metadata to match it: the outbox table must come out of them as
 // `dispatch migrate` made it, whether the application registers createOutboxEntity() or not.
-describe.each(DATABASES)('synchronize on %s', (db) => {
+describe.each(SQL_DATABASES)('synchronize on %s', (db) => {
   for (const registered of [true, false]) {
     it(`leaves the outbox table and its rows alone, ${registered ? 'with' : 'without'} createOutboxEntity() registered`, async () => {
       const outbox = await openOutbox(db, 'sync');

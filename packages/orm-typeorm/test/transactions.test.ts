@@ -1,40 +1,29 @@
 import type { Dispatch } from '@dispatch/core';
+import { SQL_DATABASES } from '@dispatch/test-services/sql-databases';
 import type { DataSource, EntityManager, EntitySchema } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATABASES, dropOutbox, openDataSource, removeTempFiles, sql, uniqueTable } from './databases.js';
-import { dispatchFor, event, type Order, orderEntity } from './harness.js';
+import { openDataSource, quote, sql, uniqueTable } from './databases.js';
+import { event, type Order, type OrdersSetup, openOrdersSetup } from './harness.js';
 
-describe.each(DATABASES)('transactions on %s', (db) => {
+describe.each(SQL_DATABASES)('transactions on %s', (db) => {
   const outbox = uniqueTable('tx');
+  const created: string[] = [];
+  let setup: OrdersSetup;
   let orders: EntitySchema<Order>;
   let dataSource: DataSource;
   let dispatch: Dispatch;
   let strict: Dispatch;
-  const created: string[] = [];
 
   beforeAll(async () => {
-    orders = orderEntity(uniqueTable('orders'));
-    dataSource = await openDataSource(db, { extra: { entities: [orders] } });
-    await dataSource.synchronize();
-    dispatch = await dispatchFor(dataSource, outbox);
-    strict = await dispatchFor(dataSource, outbox, { requireTransaction: true });
-    for (const each of [dispatch, strict])
-      each.hooks.on('created', (written) => void created.push(written.id));
+    setup = await openOrdersSetup(db, { outbox, created });
+    ({ orders, dataSource, dispatch, strict } = setup);
   });
 
-  afterAll(async () => {
-    await dispatch.close();
-    await strict.close();
-    await dropOutbox(dataSource, db, outbox);
-    await dataSource.createQueryRunner().dropTable(orders.options.tableName as string);
-    await dataSource.destroy();
-    removeTempFiles();
-  });
+  afterAll(() => setup.close());
 
   const customers = (customer: string) => dataSource.getRepository(orders).countBy({ customer });
   const outboxRows = async () => {
-    const quoted = db === 'mariadb' ? `\`${outbox}\`` : `"${outbox}"`;
-    return Number((await sql(dataSource, `SELECT COUNT(*) AS n FROM ${quoted}`))[0]?.n);
+    return Number((await sql(dataSource, `SELECT COUNT(*) AS n FROM ${quote(db, outbox)}`))[0]?.n);
   };
   const place = (manager: EntityManager, customer: string) =>
     manager.getRepository(orders).insert({ customer });

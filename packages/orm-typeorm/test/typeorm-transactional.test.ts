@@ -1,4 +1,5 @@
 import type { Dispatch } from '@dispatch/core';
+import { SQL_DATABASES } from '@dispatch/test-services/sql-databases';
 import type { DataSource, EntitySchema } from 'typeorm';
 import {
   addTransactionalDataSource,
@@ -10,41 +11,33 @@ import {
   Transactional,
 } from 'typeorm-transactional';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATABASES, dropOutbox, openDataSource, removeTempFiles, uniqueTable } from './databases.js';
-import { dispatchFor, event, type Order, orderEntity } from './harness.js';
+import { uniqueTable } from './databases.js';
+import { event, type Order, type OrdersSetup, openOrdersSetup } from './harness.js';
 
 // typeorm-transactional keeps the transaction of the current call in an async context and hands
 // out its manager as dataSource.manager: that is the store's ambient transaction.
 initializeTransactionalContext({ storageDriver: StorageDriver.ASYNC_LOCAL_STORAGE });
 
-describe.each(DATABASES)('typeorm-transactional on %s', (db) => {
+describe.each(SQL_DATABASES)('typeorm-transactional on %s', (db) => {
   const outbox = uniqueTable('cls');
+  const created: string[] = [];
+  let setup: OrdersSetup;
   let orders: EntitySchema<Order>;
   let dataSource: DataSource;
   let dispatch: Dispatch;
   let strict: Dispatch;
-  const created: string[] = [];
 
   beforeAll(async () => {
-    orders = orderEntity(uniqueTable('orders'));
-    dataSource = await openDataSource(db, { extra: { entities: [orders] } });
-    addTransactionalDataSource({ name: db, dataSource });
-    await dataSource.synchronize();
-    dispatch = await dispatchFor(dataSource, outbox);
-    strict = await dispatchFor(dataSource, outbox, { requireTransaction: true });
-    for (const each of [dispatch, strict])
-      each.hooks.on('created', (written) => void created.push(written.id));
+    setup = await openOrdersSetup(db, {
+      outbox,
+      created,
+      opened: (opened) => addTransactionalDataSource({ name: db, dataSource: opened }),
+      closing: () => deleteDataSourceByName(db),
+    });
+    ({ orders, dataSource, dispatch, strict } = setup);
   });
 
-  afterAll(async () => {
-    await dispatch.close();
-    await strict.close();
-    await dropOutbox(dataSource, db, outbox);
-    await dataSource.createQueryRunner().dropTable(orders.options.tableName as string);
-    deleteDataSourceByName(db);
-    await dataSource.destroy();
-    removeTempFiles();
-  });
+  afterAll(() => setup.close());
 
   const customers = (customer: string) => dataSource.getRepository(orders).countBy({ customer });
 
