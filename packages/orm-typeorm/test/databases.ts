@@ -90,6 +90,16 @@ export async function sql(
   }
 }
 
+/** Drop a table through a query runner of its own, released afterwards. */
+export async function dropTableOn(dataSource: DataSource, tableName: string): Promise<void> {
+  const runner = dataSource.createQueryRunner();
+  try {
+    await runner.dropTable(tableName);
+  } finally {
+    await runner.release();
+  }
+}
+
 /** The outbox table `tableName` as the database behind `dataSource` describes it (collations too). */
 export const describeOn = (dataSource: DataSource, name: DatabaseName, tableName: string) =>
   describeTable((text, params) => sql(dataSource, text, params), sqlDialectOf(name), tableName, {

@@ -3,7 +3,7 @@ import { removeSqliteFiles } from '@dispatch/test-services/sql-databases';
 import { dispatchOnStore } from '@dispatch/test-services/store-dispatch';
 import { type DataSource, EntitySchema } from 'typeorm';
 import { type TypeOrmStoreOptions, typeormStore } from '../src/index.js';
-import { type DatabaseName, dropOutbox, openDataSource, uniqueTable } from './databases.js';
+import { type DatabaseName, dropOutbox, dropTableOn, openDataSource, uniqueTable } from './databases.js';
 
 export async function dispatchFor(
   dataSource: unknown,
@@ -81,7 +81,7 @@ export async function openOrdersSetup(
       await dispatch.close();
       await strict.close();
       await dropOutbox(dataSource, db, options.outbox);
-      await dataSource.createQueryRunner().dropTable(orders.options.tableName as string);
+      await dropTableOn(dataSource, orders.options.tableName as string);
       options.closing?.();
       await dataSource.destroy();
       removeSqliteFiles();

@@ -2,7 +2,7 @@ import { makeNewEvent } from '@dispatch/core/testing';
 import { removeSqliteFiles, SQL_DATABASES } from '@dispatch/test-services/sql-databases';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createOutboxEntity } from '../src/index.js';
-import { describeOn, openDataSource, openOutbox, sql, uniqueTable } from './databases.js';
+import { describeOn, dropTableOn, openDataSource, openOutbox, sql, uniqueTable } from './databases.js';
 import { orderEntity } from './harness.js';
 
 afterAll(() => removeSqliteFiles());
@@ -44,7 +44,7 @@ describe.each(SQL_DATABASES)('synchronize on %s', (db) => {
         }
         const [claimed] = await outbox.store.claim({ owner: 'w', limit: 1, leaseMs: 10_000 });
         expect(claimed?.id).toBe(event.id);
-        await application.createQueryRunner().dropTable(orders.options.tableName as string);
+        await dropTableOn(application, orders.options.tableName as string);
       } finally {
         await application?.destroy();
         await outbox.close();

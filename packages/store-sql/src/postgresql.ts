@@ -3,7 +3,7 @@ import { Bindings, type ClaimValues, keyRunsSql, lockedChoiceSql, WINDOW_FACTOR 
 import { INSERT_CHUNK, type SqlDialect } from './dialect.js';
 import type { SqlRow } from './executor.js';
 import { INSERT_COLUMNS, insertRowSql, insertValues } from './row-mapping.js';
-import { columnsSql, partialIndexesSql, type TableNames } from './schema.js';
+import { columnsSql, NON_FINAL, partialIndexesSql, type TableNames } from './schema.js';
 import type { SqlTable } from './sql-table.js';
 import { fnv1a, numberedPlaceholders } from './sql-text.js';
 
@@ -25,7 +25,10 @@ const ASYNC_COMMIT_CTE = `no_flush AS (SELECT set_config('synchronous_commit', '
 /** The claim in one statement: choose and lock (SKIP LOCKED), cut to key runs, and lease. */
 function claimSql(table: SqlTable, values: ClaimValues): string {
   const { t, now } = table;
-  return `WITH ${ASYNC_COMMIT_CTE}, candidates AS (${lockedChoiceSql(t, now, values)}),
+  // Every non-final row has a seq from here on, in the statement's one snapshot: the key heads'
+  // lookups start at it. Uncorrelated, so PostgreSQL computes it once per claim.
+  const floor = `(SELECT min(f.seq) FROM ${t} f WHERE f.status IN ${NON_FINAL})`;
+  return `WITH ${ASYNC_COMMIT_CTE}, candidates AS (${lockedChoiceSql(t, now, values, floor)}),
 picked AS (${keyRunsSql(t, now, 'candidates', values, { withHead: true })})
 UPDATE ${t} AS t SET status = 'processing', lease_owner = ${values.owner()}, locked_until = ${now} + ${values.lease()},
   attempts = t.attempts + 1, updated_at = ${now}
