@@ -95,9 +95,10 @@ function windowSql(t: string, now: string, alias: string, values: ClaimValues, h
  */
 function headSql(t: string, now: string, alias: string, values: ClaimValues, floor?: string): string {
   const own = values.continuing ? ` AND ${notOwnLeaseSql('m', now, values.owner())}` : '';
+  // The outer-only condition comes first: for an unkeyed row the lookup (and the floor) never runs.
   const from = floor ? ` AND m.seq >= ${floor}` : '';
   return `SELECT m.seq, m.status, m.available_at, m.backend FROM ${t} m
-    WHERE m.ordering_key = ${alias}.ordering_key${from} AND m.status IN ${NON_FINAL}${own} ORDER BY m.ordering_key, m.seq LIMIT 1`;
+    WHERE ${alias}.ordering_key IS NOT NULL AND m.ordering_key = ${alias}.ordering_key${from} AND m.status IN ${NON_FINAL}${own} ORDER BY m.ordering_key, m.seq LIMIT 1`;
 }
 
 /** The row's key is under a live lease (of an owner other than the claiming one, when continuing). */
