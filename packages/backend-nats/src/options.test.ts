@@ -1,4 +1,4 @@
-import { ConfigError, createBackend, silentLogger } from '@dispatch/core';
+import { backendOptionsError } from '@dispatch/core/testing';
 import { describe, expect, it } from 'vitest';
 import { natsBackend } from './nats-backend.js';
 import { natsOptionsSchema } from './options.js';
@@ -6,20 +6,8 @@ import { natsOptionsSchema } from './options.js';
 const PREFIX = 'OUTBOX_PUBLISHERS.default.OPTIONS';
 
 /** Problems as Dispatch reports them when it builds the publisher "default" (nothing connects). */
-async function failure(options: unknown): Promise<ConfigError> {
-  try {
-    const backend = await createBackend(natsBackend, options, { name: 'default', logger: silentLogger });
-    await backend.close();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error('expected validation to fail');
-}
-
-async function issuesOf(options: unknown): Promise<{ path: string; message: string }[]> {
-  return [...(await failure(options)).issues];
-}
+const failure = (options: unknown) => backendOptionsError(natsBackend, options);
+const issuesOf = async (options: unknown) => [...(await failure(options)).issues];
 
 describe('options', () => {
   it('has documented defaults', () => {

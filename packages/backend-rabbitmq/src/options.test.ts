@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, createBackend, silentLogger } from '@dispatch/core';
+import { backendOptionsError } from '@dispatch/core/testing';
 import { describe, expect, it } from 'vitest';
 import { connectionSettings, describeTarget } from './connection.js';
 import { rabbitmqOptionsSchema } from './options.js';
@@ -11,16 +11,9 @@ const PREFIX = 'OUTBOX_PUBLISHERS.default.OPTIONS';
 const validate = (options: unknown) => rabbitmqOptionsSchema.parse(options);
 
 /** Problems as Dispatch reports them when it builds the publisher "default" (nothing connects). */
-async function issuesOf(options: unknown): Promise<{ path: string; message: string }[]> {
-  try {
-    const backend = await createBackend(rabbitmqBackend, options, { name: 'default', logger: silentLogger });
-    await backend.close();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return [...(error as ConfigError).issues];
-  }
-  throw new Error('expected validation to fail');
-}
+const issuesOf = async (options: unknown) => [
+  ...(await backendOptionsError(rabbitmqBackend, options)).issues,
+];
 
 describe('options', () => {
   it('has documented defaults', () => {

@@ -1,4 +1,4 @@
-import { ConfigError, createBackend, silentLogger } from '@dispatch/core';
+import { backendOptionsError } from '@dispatch/core/testing';
 import { describe, expect, it } from 'vitest';
 import { connectionSettings, describeTarget } from './connection.js';
 import { redisStreamOptionsSchema } from './options.js';
@@ -8,19 +8,9 @@ const PREFIX = 'OUTBOX_PUBLISHERS.default.OPTIONS';
 const validate = async (options: unknown) => redisStreamOptionsSchema.parse(options);
 
 /** Problems as Dispatch reports them when it builds the publisher "default" (nothing connects). */
-async function issuesOf(options: unknown): Promise<{ path: string; message: string }[]> {
-  try {
-    const backend = await createBackend(redisStreamBackend, options, {
-      name: 'default',
-      logger: silentLogger,
-    });
-    await backend.close();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return [...(error as ConfigError).issues];
-  }
-  throw new Error('expected validation to fail');
-}
+const issuesOf = async (options: unknown) => [
+  ...(await backendOptionsError(redisStreamBackend, options)).issues,
+];
 
 describe('options', () => {
   it('has the Django Dispatch defaults', async () => {

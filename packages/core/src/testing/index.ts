@@ -3,6 +3,7 @@ export { MemoryDatabase, type MemoryStoreOptions, MemoryTransaction, memoryStore
 export type { StoreCapabilities } from '../store.js';
 export { type BackendConformanceOptions, runBackendConformance } from './backend-suite.js';
 export { makeNewEvent, makeOutboxEvent, sleep } from './fixtures.js';
+export { backendOptionsError } from './options-error.js';
 export { type LogLine, recordingLogger } from './recording-logger.js';
 export {
   runStoreConformance,
