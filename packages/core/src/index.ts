@@ -1,3 +1,4 @@
+export { type ActivityBuckets, activityBuckets } from './activity-buckets.js';
 export {
   BACKEND_BRAND,
   type Backend,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { activityBuckets } from './activity-buckets.js';
 import { DispatchError, InvalidArgumentError, TransactionRequiredError } from './errors.js';
 import {
   type AttemptRecord,
@@ -10,7 +11,6 @@ import {
 } from './event.js';
 import { withPublisherAlias } from './publisher-alias.js';
 import {
-  type ActivityBucket,
   type ActivityReport,
   type ActivityRequest,
   type ClaimRequest,
@@ -344,35 +344,17 @@ class MemoryStoreDriver implements StoreDriver {
   }
 
   async activity(request: ActivityRequest): Promise<ActivityReport> {
-    const now = this.#db.now();
-    const width = request.bucketMs;
-    const count = Math.ceil(request.windowMs / width);
-    const first = Math.floor(now / width) * width - (count - 1) * width;
-    // Bucket index of a time: -1 before the window, clamped to the last bucket after it.
-    const index = (at: number) => (at < first ? -1 : Math.min(count - 1, Math.floor((at - first) / width)));
-    const buckets: ActivityBucket[] = Array.from({ length: count }, (_, n) => ({
-      start: new Date(first + n * width),
-      created: 0,
-      published: 0,
-      failed: 0,
-      backlog: 0,
-    }));
+    const counts = activityBuckets(request, this.#db.now());
     for (const row of this.#db.rows.values()) {
-      const created = index(row.createdAt.getTime());
-      if (created >= 0) (buckets[created] as ActivityBucket).created += 1;
-      let done = count;
-      if (FINAL.has(row.status)) {
-        const at = (row.status === 'published' ? row.publishedAt : null) ?? row.updatedAt;
-        done = index(at.getTime());
-        if (done < 0) continue;
-        const bucket = buckets[done] as ActivityBucket;
-        if (row.status === 'published') bucket.published += 1;
-        else bucket.failed += 1;
-      }
-      // In the backlog at the end of every bucket from its creation's until the one it finished in.
-      for (let n = Math.max(0, created); n < done; n++) (buckets[n] as ActivityBucket).backlog += 1;
+      const finished = FINAL.has(row.status)
+        ? {
+            status: row.status as 'published' | 'failed',
+            at: ((row.status === 'published' ? row.publishedAt : null) ?? row.updatedAt).getTime(),
+          }
+        : undefined;
+      counts.add(1, row.createdAt.getTime(), finished);
     }
-    return { now: new Date(now), buckets };
+    return counts.report();
   }
 
   async health() {

@@ -1,4 +1,4 @@
-import type { ActivityBucket, ActivityReport, ActivityRequest } from '@dispatch/core';
+import { type ActivityReport, type ActivityRequest, activityBuckets } from '@dispatch/core';
 import { NON_FINAL } from './schema.js';
 import type { SqlTable } from './sql-table.js';
 
@@ -15,8 +15,8 @@ export async function activityReport(table: SqlTable, request: ActivityRequest):
   const [clock] = await table.query(`SELECT ${now} AS now_ms`);
   const nowMs = Number(clock?.now_ms);
   const width = request.bucketMs;
-  const count = Math.ceil(request.windowMs / width);
-  const first = Math.floor(nowMs / width) * width - (count - 1) * width;
+  const counts = activityBuckets(request, nowMs);
+  const { first } = counts;
   // Bucket starts, as epoch ms; -1 marks "created before the window".
   const createdBucket = `CASE WHEN created_at < ${int('?')} THEN -1 ELSE created_at - (created_at % ${int('?')}) END`;
   // One branch per final status: with `status = ?` the planner takes the cleanup index
@@ -32,28 +32,16 @@ UNION ALL
 SELECT 'open', ${createdBucket}, -1, COUNT(*) FROM ${t} WHERE status IN ${NON_FINAL} GROUP BY 2`,
     [first, width, width, first, first, width, width, first, first, width],
   );
-  const index = (at: number) => (at < first ? -1 : Math.min(count - 1, Math.floor((at - first) / width)));
-  const buckets: ActivityBucket[] = Array.from({ length: count }, (_, n) => ({
-    start: new Date(first + n * width),
-    created: 0,
-    published: 0,
-    failed: 0,
-    backlog: 0,
-  }));
   for (const row of rows) {
-    const n = Number(row.n);
     const createdAt = Number(row.created_at_bucket);
-    const created = createdAt === -1 ? -1 : index(createdAt);
-    if (created >= 0) (buckets[created] as ActivityBucket).created += n;
-    let done = count;
-    if (row.status !== 'open') {
-      done = index(Number(row.done_bucket));
-      const bucket = buckets[Math.max(0, done)] as ActivityBucket;
-      if (row.status === 'published') bucket.published += n;
-      else bucket.failed += n;
-    }
-    // In the backlog at the end of each bucket from the one it was created in to the one before it finished.
-    for (let b = Math.max(0, created); b < done; b++) (buckets[b] as ActivityBucket).backlog += n;
+    const status = String(row.status);
+    counts.add(
+      Number(row.n),
+      createdAt === -1 ? null : createdAt,
+      status === 'open'
+        ? undefined
+        : { status: status as 'published' | 'failed', at: Number(row.done_bucket) },
+    );
   }
-  return { now: new Date(nowMs), buckets };
+  return counts.report();
 }
