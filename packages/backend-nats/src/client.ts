@@ -1,4 +1,4 @@
-import { LoadError } from '@dispatch/core';
+import { importPeer, LoadError } from '@dispatch/core';
 
 /** The chosen client library is not installed: a `LoadError` naming the packages to install. */
 export class MissingClientError extends LoadError {
@@ -12,23 +12,15 @@ export class MissingClientError extends LoadError {
   }
 }
 
-async function importPeer<T>(name: string, load: () => Promise<T>): Promise<T> {
-  try {
-    return await load();
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND')
-      throw new MissingClientError(name, error);
-    throw error;
-  }
-}
+const importClient = <T>(name: string, load: () => Promise<T>): Promise<T> =>
+  importPeer(load, (cause) => new MissingClientError(name, cause));
 
 export type TransportModule = typeof import('@nats-io/transport-node');
 export type JetStreamModule = typeof import('@nats-io/jetstream');
 
 /** Import the NATS client (both packages), or fail with a `LoadError` naming what to install. */
 export async function loadClient(): Promise<{ transport: TransportModule; jetstream: JetStreamModule }> {
-  const transport = await importPeer('@nats-io/transport-node', () => import('@nats-io/transport-node'));
-  const jetstream = await importPeer('@nats-io/jetstream', () => import('@nats-io/jetstream'));
+  const transport = await importClient('@nats-io/transport-node', () => import('@nats-io/transport-node'));
+  const jetstream = await importClient('@nats-io/jetstream', () => import('@nats-io/jetstream'));
   return { transport, jetstream };
 }

@@ -1,4 +1,4 @@
-import { LoadError } from '@dispatch/core';
+import { importPeer as importOptional, LoadError } from '@dispatch/core';
 import type * as Amqplib from 'amqplib';
 
 /** The part of amqplib the backend uses. */
@@ -17,16 +17,8 @@ export class MissingClientError extends LoadError {
 }
 
 /** Import an optional peer dependency, or say exactly what to install. */
-export async function importPeer<T>(name: string, load: () => Promise<T>): Promise<T> {
-  try {
-    return await load();
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND')
-      throw new MissingClientError(name, error);
-    throw error;
-  }
-}
+export const importPeer = <T>(name: string, load: () => Promise<T>): Promise<T> =>
+  importOptional(load, (cause) => new MissingClientError(name, cause));
 
 /** amqplib, imported on first use so that loading this package alone pulls in no client. */
 export async function loadAmqplib(): Promise<AmqplibModule> {

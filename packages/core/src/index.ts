@@ -89,6 +89,7 @@ export { type PublishCloudEventOptions, type PublishEventInput, prepareEvent } f
 export { failedWith } from './failed-with.js';
 export { dispatchFailureKind, errorForFailure } from './failure-kinds.js';
 export { type EventHandler, type HookEvents, type HookHandler, type HookName, Hooks } from './hooks.js';
+export { importPeer } from './import-peer.js';
 export { findJsonProblems } from './json.js';
 export { loadDefinition } from './loader.js';
 export {

@@ -1,4 +1,4 @@
-import { LoadError } from '@dispatch/core';
+import { importPeer as importOptional, LoadError } from '@dispatch/core';
 import type { ConnectionSettings } from '../connection.js';
 
 /** One command's result in a pipeline: its reply, or the error for that command alone. */
@@ -43,17 +43,8 @@ export function asError(error: unknown): Error {
 }
 
 /** Import an optional peer dependency, or say exactly what to install. */
-export async function importPeer<T>(name: string, client: string, load: () => Promise<T>): Promise<T> {
-  try {
-    return await load();
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw new MissingClientError(name, client, error);
-    }
-    throw error;
-  }
-}
+export const importPeer = <T>(name: string, client: string, load: () => Promise<T>): Promise<T> =>
+  importOptional(load, (cause) => new MissingClientError(name, client, cause));
 
 /** The chosen client library is not installed: a `LoadError` naming the package to install. */
 export class MissingClientError extends LoadError {
