@@ -1,17 +1,19 @@
 import type { Hooks, Logger } from '@dispatch/core';
+import type { DueAlarm } from './due-alarm.js';
 import type { Final, Overtaken } from './key-runs.js';
 import type { WorkerMetrics } from './metrics.js';
 import type { BatchReport } from './worker-types.js';
 
 /**
  * What follows a recorded batch, for the outcomes the store applied (`applied`): the counts in
- * `report`, metrics, a log line per retry and failure, and the `published` / `failed` hooks.
+ * `report`, metrics, a log line per retry and failure, the `published` / `failed` hooks, and when
+ * the events put off are due again (`due`).
  */
 export function afterRecord(
   finals: readonly Final[],
   applied: ReadonlySet<string>,
   report: BatchReport,
-  { hooks, metrics, logger }: { hooks: Hooks; metrics: WorkerMetrics; logger: Logger },
+  { hooks, metrics, logger, due }: { hooks: Hooks; metrics: WorkerMetrics; logger: Logger; due: DueAlarm },
 ): void {
   const notifyPublished = hooks.has('published');
   const notifyFailed = hooks.has('failed');
@@ -38,6 +40,7 @@ export function afterRecord(
       }
       case 'retry':
         report.retried += 1;
+        due.note(outcome.delayMs);
         metrics.retried(event.publisher, event.eventType);
         logger.warn(
           {
@@ -77,6 +80,7 @@ export function afterRecord(
         break;
       case 'released':
         report.released += 1;
+        if (outcome.delayMs !== undefined) due.note(outcome.delayMs);
         metrics.released(event.publisher, outcome.reason ?? 'released');
         break;
     }

@@ -30,3 +30,6 @@ export function retryDelay(
 function clamp01(value: number): number {
   return Number.isFinite(value) ? Math.min(1, Math.max(0, value)) : 0.5;
 }
+
+/** How a worker's idle sleep backs off while the store is failing. */
+export const STORE_BACKOFF: BackoffSettings = { backoff: true, baseMs: 500, maxMs: 30_000 };

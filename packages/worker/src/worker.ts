@@ -12,8 +12,9 @@ import {
 import type { Tracer } from '@opentelemetry/api';
 import { afterRecord, warnOvertaken } from './after-record.js';
 import { BackendGate } from './backend-gate.js';
-import { type BackoffSettings, retryDelay } from './backoff.js';
+import { type BackoffSettings, retryDelay, STORE_BACKOFF } from './backoff.js';
 import { ClaimAhead } from './claim-ahead.js';
+import { DueAlarm } from './due-alarm.js';
 import { HeldKeys } from './held-keys.js';
 import { IdleSleep } from './idle-sleep.js';
 import { type Final, inSequence, KEY_HELD, planBatch, publishInKeyOrder, settleRuns } from './key-runs.js';
@@ -63,6 +64,8 @@ export class Worker {
   readonly #shutdown = new Shutdown();
   #abandoned = false;
   readonly #idle = new IdleSleep();
+  readonly #due = new DueAlarm(() => this.#idle.wake());
+  readonly #recorded: Parameters<typeof afterRecord>[3];
   #storeErrors = 0;
   readonly #chores: WorkerChores;
   readonly #writer: OutcomeWriter;
@@ -80,6 +83,7 @@ export class Worker {
     this.#tracer = options.tracer ?? defaultTracer();
     this.#random = options.random ?? Math.random;
     this.metrics = new WorkerMetrics(options.meter);
+    this.#recorded = { hooks: dispatch.hooks, metrics: this.metrics, logger: this.#logger, due: this.#due };
     for (const [name, backend] of dispatch.backends) {
       const onRecovered = () => {
         this.metrics.backendUp(name, true);
@@ -258,6 +262,7 @@ export class Worker {
     }
     if (next) await this.#give(await next.batch, 'shutdown');
     await this.#drain(inFlight);
+    this.#due.stop();
   }
 
   /** Wait for batches in flight; when stopping, no longer than `SHUTDOWN_TIMEOUT` after `stop()`. */
@@ -275,10 +280,9 @@ export class Worker {
   #sleep(): Promise<void> {
     // While the store is failing, back off instead of hammering it (even at SLEEP_TIME 0).
     const { sleepMs } = this.#settings;
-    const backoff = { backoff: true, baseMs: 500, maxMs: 30_000 };
     const ms =
       this.#storeErrors > 0
-        ? Math.max(sleepMs, retryDelay(this.#storeErrors, backoff, this.#random))
+        ? Math.max(sleepMs, retryDelay(this.#storeErrors, STORE_BACKOFF, this.#random))
         : sleepMs;
     return this.#idle.sleep(ms, this.#shutdown.requested);
   }
@@ -368,11 +372,7 @@ export class Worker {
       const result = await this.#writer.write(toRecord.map((final) => final.outcome));
       if (!result) return report;
       report.lost += result.lost.length;
-      afterRecord(toRecord, new Set(result.applied), report, {
-        hooks: this.#dispatch.hooks,
-        metrics: this.metrics,
-        logger: this.#logger,
-      });
+      afterRecord(toRecord, new Set(result.applied), report, this.#recorded);
       return report;
     } catch (error) {
       // Only a bug gets here; the leases expire and another cycle retries the events.

@@ -90,6 +90,22 @@ describe('retries and failures', () => {
     expect(row.history).toHaveLength(3);
   });
 
+  it('wakes from its idle sleep when a retry it scheduled is due, not a whole SLEEP_TIME later', async () => {
+    const h = await harness({ OUTBOX_WORKER: { SLEEP_TIME: 3600, RETRY_BASE_DELAY: 2 } });
+    const [id] = await h.publish(1);
+    h.broker.failNext(1);
+    const worker = new Worker(h.dispatch, { random: () => 0.5, cleanup: false });
+    const running = worker.run();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(h.row(id as string).status).toBe('retry');
+    const dueIn = h.row(id as string).availableAt.getTime() - Date.now();
+    expect(dueIn).toBeGreaterThan(1000);
+    await vi.advanceTimersByTimeAsync(dueIn + 100);
+    expect(h.row(id as string)).toMatchObject({ status: 'published', attempts: 2 });
+    await worker.stop();
+    await running;
+  });
+
   it('caps the delay at RETRY_MAX_DELAY and uses a fixed delay without RETRY_BACKOFF', async () => {
     const capped = await harness({
       OUTBOX_WORKER: { RETRY_BASE_DELAY: 10, RETRY_MAX_DELAY: 15, MAX_RETRIES: 5 },
