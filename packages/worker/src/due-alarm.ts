@@ -19,6 +19,7 @@ export class DueAlarm {
   #due: number[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerAt = Number.POSITIVE_INFINITY;
+  #rangAt = Number.NEGATIVE_INFINITY;
 
   constructor(wake: () => void) {
     this.#wake = wake;
@@ -46,19 +47,18 @@ export class DueAlarm {
     if (next === undefined || next >= this.#timerAt) return;
     clearTimeout(this.#timer);
     this.#timerAt = next;
-    this.#timer = setTimeout(() => this.#ring(), Math.max(0, next - Date.now()));
+    // No sooner than MIN_GAP_MS after the last alarm.
+    const delay = Math.max(next, this.#rangAt + MIN_GAP_MS) - Date.now();
+    this.#timer = setTimeout(() => this.#ring(), Math.max(0, delay));
     // The worker's own loop keeps the process alive; an alarm must not.
     this.#timer.unref?.();
   }
 
   #ring(): void {
     this.#timer = undefined;
-    const now = Date.now();
-    while (this.#due.length > 0 && (this.#due[0] as number) <= now) this.#due.shift();
-    // The next alarm no sooner than MIN_GAP_MS from now.
     this.#timerAt = Number.POSITIVE_INFINITY;
-    const next = this.#due[0];
-    if (next !== undefined && next < now + MIN_GAP_MS) this.#due[0] = now + MIN_GAP_MS;
+    this.#rangAt = Date.now();
+    while (this.#due.length > 0 && (this.#due[0] as number) <= this.#rangAt) this.#due.shift();
     this.#arm();
     this.#wake();
   }
