@@ -38,26 +38,33 @@ describe('CommitNotifier', () => {
   });
 
   it('lets commits within the interval after a NOTIFY share one sent when the interval is up', async () => {
+    // Fake clocks, performance.now included: the interval is checked, not the machine's timers.
+    vi.useFakeTimers({
+      toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'performance'],
+    });
     const sentAt: number[] = [];
     const send = vi.fn(async () => {
       sentAt.push(performance.now());
     });
     const notifier = new CommitNotifier(send, silentLogger, 50);
     notifier.committed();
-    await tick();
+    await vi.advanceTimersByTimeAsync(0);
     expect(send).toHaveBeenCalledTimes(1);
     for (let n = 0; n < 5; n++) {
       notifier.committed();
-      await new Promise((resolve) => setTimeout(resolve, 2));
+      await vi.advanceTimersByTimeAsync(2);
     }
     expect(send).toHaveBeenCalledTimes(1);
-    await vi.waitFor(() => expect(send).toHaveBeenCalledTimes(2));
-    expect((sentAt[1] ?? 0) - (sentAt[0] ?? 0)).toBeGreaterThanOrEqual(49);
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    await vi.advanceTimersByTimeAsync(39);
+    expect(send).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(send).toHaveBeenCalledTimes(2);
+    expect((sentAt[1] ?? 0) - (sentAt[0] ?? 0)).toBe(50);
+    await vi.advanceTimersByTimeAsync(200);
     expect(send).toHaveBeenCalledTimes(2);
     // Long after the last one, a commit is announced at once again.
     notifier.committed();
-    await tick();
+    await vi.advanceTimersByTimeAsync(0);
     expect(send).toHaveBeenCalledTimes(3);
   });
 

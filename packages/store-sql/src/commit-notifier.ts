@@ -46,8 +46,9 @@ export class CommitNotifier {
 
   async #loop(): Promise<void> {
     for (;;) {
-      const wait = this.#lastSentAt + this.#intervalMs - performance.now();
-      if (wait > 0 && !this.#stopped) await sleep(wait);
+      // Again after each pause: a timer may fire a fraction of a millisecond early.
+      for (let wait = this.#untilNext(); wait > 0 && !this.#stopped; wait = this.#untilNext())
+        await sleep(wait);
       // Checked and cleared with no await in between, so a commit from here on starts a new loop.
       if (!this.#again || this.#stopped) {
         this.#running = false;
@@ -64,6 +65,10 @@ export class CommitNotifier {
         );
       }
     }
+  }
+
+  #untilNext(): number {
+    return this.#lastSentAt + this.#intervalMs - performance.now();
   }
 
   /**
