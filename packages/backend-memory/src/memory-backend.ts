@@ -1,4 +1,4 @@
-import { type BackendDriver, defineBackend } from '@dispatch/core';
+import { type BackendDriver, defineBackend, optionSchemas } from '@dispatch/core';
 import { z } from 'zod';
 import { isMemoryBroker, type MemoryBroker, sharedBroker } from './memory-broker.js';
 
@@ -23,10 +23,7 @@ const optionsSchema = z.strictObject({
     .custom<MemoryBroker>(isMemoryBroker, { error: 'expected a MemoryBroker from @dispatch/backend-memory' })
     .optional(),
   idempotent: z.boolean({ error: 'expected true or false' }).optional().default(false),
-  timestamp_format: z
-    .enum(['isoformat', 'toISOString'], { error: 'expected "isoformat" or "toISOString"' })
-    .optional()
-    .default('isoformat'),
+  timestamp_format: optionSchemas.timestampFormat(),
 });
 
 type ParsedOptions = z.output<typeof optionsSchema>;

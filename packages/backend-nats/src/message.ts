@@ -1,10 +1,10 @@
 import {
   cloudEventJson,
-  formatTimestamp,
   type OutboxEvent,
   RESERVED_FIELDS,
   type ScalarValue,
   type TimestampFormat,
+  wireFields,
 } from '@dispatch/core';
 
 /** How the CloudEvent travels: the whole JSON event as the body, or data as body and `ce-*` headers. */
@@ -21,7 +21,6 @@ export interface NatsMessage {
 
 export type MessageResult = { ok: true; message: NatsMessage } | { ok: false; problem: string };
 
-const TRACE_FIELDS = ['traceparent', 'tracestate'] as const;
 const RESERVED_LOWER = new Set(RESERVED_FIELDS.map((name) => name.toLowerCase()));
 const LINE_BREAK = /[\r\n]/;
 const JSON_TYPE = /^application\/json\b|\+json\b|^text\/json\b/i;
@@ -64,23 +63,14 @@ export function toNatsMessage(
   mode: CloudEventMode,
   timestampFormat: TimestampFormat = 'isoformat',
 ): MessageResult {
-  const headers: [string, string][] = [
-    ['event_id', event.id],
-    ['event_type', event.eventType],
-    ['source', event.source],
-    ['timestamp', formatTimestamp(event.createdAt, timestampFormat)],
-  ];
-  for (const [name, value] of Object.entries(event.fields)) {
-    if (RESERVED_FIELDS.includes(name)) continue;
-    const problem = fieldNameProblem(name);
+  for (const name of Object.keys(event.fields)) {
+    const problem = RESERVED_FIELDS.includes(name) ? undefined : fieldNameProblem(name);
     if (problem) return { ok: false, problem };
-    headers.push([name, text(value)]);
   }
-  if (event.key !== null) headers.push(['key', event.key]);
-  for (const name of TRACE_FIELDS) {
-    const value = event.extensions[name];
-    if (value !== undefined) headers.push([name, text(value)]);
-  }
+  // Core's wire fields, in their order; the CloudEvent is the body or the `ce-*` headers instead.
+  const fields = wireFields(event, { timestampFormat, cloudEvent: false });
+  const headers: [string, string][] = [];
+  for (let i = 0; i + 1 < fields.length; i += 2) headers.push([fields[i] as string, fields[i + 1] as string]);
   let body: string;
   if (mode === 'structured') {
     headers.push(['Content-Type', STRUCTURED_CONTENT_TYPE]);

@@ -1,36 +1,11 @@
-import { PLACEHOLDER_LIST, suggestKey, unknownPlaceholders } from '@dispatch/core';
+import { missingCertOrKey, optionSchemas, type SameKeys, type TlsFileOptions } from '@dispatch/core';
 import { z } from 'zod';
-import {
-  isStaticSubject,
-  patternCovers,
-  publishSubjectProblem,
-  SUBJECT_PLACEHOLDERS,
-  type SubjectFunction,
-  streamSubjectsFor,
-  subjectPatternProblem,
-} from './subject.js';
+import { type SubjectFunction, subjectOptionProblems, subjectPatternProblem } from './subject.js';
 
 /** TLS client settings: files, resolved against the configuration file's folder. */
-export interface TlsFiles {
-  /** CA certificate(s) to trust, PEM. */
-  ca?: string | undefined;
-  /** Client certificate, PEM (with `key`), for servers that verify clients. */
-  cert?: string | undefined;
-  /** Client private key, PEM (with `cert`). */
-  key?: string | undefined;
-}
+export type TlsFiles = TlsFileOptions;
 
-const seconds = (what: string) =>
-  z
-    .number({ error: `expected ${what} in seconds, as a number` })
-    .positive({ error: `must be more than 0 (${what}, in seconds)` })
-    .max(86_400 * 365, { error: `is too large (${what}, in seconds)` });
-
-const wholeNumber = (what: string) =>
-  z
-    .number({ error: `expected ${what} as a whole number` })
-    .int({ error: `expected ${what} as a whole number` })
-    .min(1, { error: `must be 1 or more (${what})` });
+const { seconds, wholeNumber, filePath, timestampFormat } = optionSchemas;
 
 // `nats://` or `tls://`, or a bare host; user info is allowed (and never shown again).
 const SERVER_URL =
@@ -43,8 +18,6 @@ const serverUrl = z.string({ error: 'expected a server URL as a string' }).regex
 
 // User info of a server URL: `user:password@` or `token@`.
 const USER_INFO = /^(?:[a-z]+:\/\/)?([^@/]*)@/i;
-
-const filePath = z.string({ error: 'expected a file path' }).min(1, { error: 'must not be empty' });
 
 const subjectFunction = z.custom<SubjectFunction>((value) => typeof value === 'function', {
   error: 'expected a function',
@@ -88,7 +61,11 @@ export const natsOptionsSchema = z
       .union(
         [
           z.boolean(),
-          z.strictObject({ ca: filePath.optional(), cert: filePath.optional(), key: filePath.optional() }),
+          z.strictObject({
+            ca: filePath().optional(),
+            cert: filePath().optional(),
+            key: filePath().optional(),
+          }),
         ],
         {
           error: 'expected true, false, or { ca, cert, key } file paths',
@@ -117,11 +94,11 @@ export const natsOptionsSchema = z
       .min(0.1, { error: 'must be at least 0.1 (JetStream refuses a shorter duplicate window)' })
       .default(3600),
     /** Replicas of a stream this backend creates (a cluster has up to 5). @default 1 */
-    replicas: wholeNumber('replicas').max(5, { error: 'must be 5 or less (replicas)' }).default(1),
+    replicas: wholeNumber('replicas', 1).max(5, { error: 'must be 5 or less (replicas)' }).default(1),
     /** Oldest message a created stream keeps, in seconds; null keeps them. @default null */
     max_age: seconds('max_age').nullable().default(null),
     /** Most messages a created stream keeps (oldest dropped first); null keeps them. @default null */
-    max_msgs: wholeNumber('max_msgs').nullable().default(null),
+    max_msgs: wholeNumber('max_msgs', 1).nullable().default(null),
     /** Longest wait for JetStream to acknowledge a message, in seconds. @default 5 */
     publish_timeout: seconds('publish_timeout').default(5),
     /** Longest wait to connect to a server, in seconds. @default 5 */
@@ -137,9 +114,7 @@ export const natsOptionsSchema = z
      * The `timestamp` header's form: `isoformat` (`2026-11-27T15:26:58.241000+00:00`, the original
      * library's, read by every Python 3) or `toISOString` (`...58.241Z`). @default 'isoformat'
      */
-    timestamp_format: z
-      .enum(['isoformat', 'toISOString'], { error: 'expected "isoformat" or "toISOString"' })
-      .default('isoformat'),
+    timestamp_format: timestampFormat(),
   })
   .superRefine((options, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
@@ -179,10 +154,7 @@ export const natsOptionsSchema = z
     if (methods.length > 1) {
       issue(methods[1] ?? '', `cannot be combined with ${methods[0]}; pick one way to authenticate`);
     }
-    if (
-      typeof options.tls === 'object' &&
-      (options.tls.cert === undefined) !== (options.tls.key === undefined)
-    ) {
+    if (missingCertOrKey(options.tls)) {
       issue('tls', 'cert and key go together: give both or neither');
     }
     if (options.max_age !== null && options.duplicate_window > options.max_age) {
@@ -192,34 +164,7 @@ export const natsOptionsSchema = z
       );
     }
 
-    if (typeof options.subject === 'string') {
-      const unknown = unknownPlaceholders(options.subject);
-      for (const name of unknown) {
-        const suggestion = suggestKey(name, SUBJECT_PLACEHOLDERS);
-        const hint = suggestion ? `did you mean {${suggestion}}? ` : '';
-        issue('subject', `unknown placeholder {${name}}; ${hint}(placeholders: ${PLACEHOLDER_LIST})`);
-      }
-      if (unknown.length === 0) {
-        // A template's own structure must be valid whatever the values: check it with a sample value.
-        const sample = options.subject.replace(/\{[a-z_]+\}/g, 'x');
-        const problem = publishSubjectProblem(sample);
-        if (problem) issue('subject', `is not a valid NATS subject: it ${problem}`);
-      }
-    }
-
-    const subjects = options.stream_subjects ?? streamSubjectsFor(options.subject);
-    if (subjects === undefined && options.stream_mode === 'create') {
-      issue(
-        'stream_subjects',
-        'is needed: the subjects the stream takes cannot be worked out from a subject function or a template that starts with a placeholder; list them (e.g. ["events.>"]), or use stream_mode "expect"',
-      );
-    }
-    if (options.stream_subjects && typeof options.subject === 'string' && isStaticSubject(options.subject)) {
-      const subject = options.subject;
-      if (!options.stream_subjects.some((pattern) => patternCovers(pattern, subject))) {
-        issue('stream_subjects', `none of them takes the subject "${subject}"`);
-      }
-    }
+    for (const [option, message] of subjectOptionProblems(options)) issue(option, message);
   });
 
 /** The backend's `OPTIONS`, as written in the configuration. The README's options table is the same list. */
@@ -268,9 +213,7 @@ export interface NatsOptionsInput {
 }
 
 // Keeps the interface above and the schema in step: each must accept what the other describes.
-type SchemaInput = z.input<typeof natsOptionsSchema>;
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const _inputMatchesSchema: Same<keyof NatsOptionsInput, keyof SchemaInput> = true;
+const _inputMatchesSchema: SameKeys<NatsOptionsInput, z.input<typeof natsOptionsSchema>> = true;
 void _inputMatchesSchema;
 
 /** Options after validation and defaults: what the backend runs with. */

@@ -4,6 +4,7 @@ import {
   isPlainName,
   NAME_TEMPLATE_PLACEHOLDERS,
   type OutboxEvent,
+  placeholderProblems,
 } from '@dispatch/core';
 
 /** Picks the subject for an event; must return a subject the stream takes. */
@@ -101,4 +102,40 @@ export function subjectResolver(subject: string | SubjectFunction): (event: Outb
   return eventNameResolver(subject, (name) =>
     typeof name === 'string' ? undefined : `the subject function returned ${typeof name}; expected a string`,
   );
+}
+
+/** The options `subjectOptionProblems` checks together. */
+export interface SubjectOptions {
+  subject: string | SubjectFunction;
+  stream_subjects?: string[] | undefined;
+  stream_mode: 'create' | 'expect';
+}
+
+/** What is wrong with `subject` and `stream_subjects` taken together, as [option, message] pairs. */
+export function subjectOptionProblems(options: SubjectOptions): [string, string][] {
+  const problems: [string, string][] = [];
+  if (typeof options.subject === 'string') {
+    const unknown = placeholderProblems(options.subject);
+    for (const message of unknown) problems.push(['subject', message]);
+    if (unknown.length === 0) {
+      // A template's own structure must be valid whatever the values: check it with a sample value.
+      const sample = options.subject.replace(/\{[a-z_]+\}/g, 'x');
+      const problem = publishSubjectProblem(sample);
+      if (problem) problems.push(['subject', `is not a valid NATS subject: it ${problem}`]);
+    }
+  }
+  const subjects = options.stream_subjects ?? streamSubjectsFor(options.subject);
+  if (subjects === undefined && options.stream_mode === 'create') {
+    problems.push([
+      'stream_subjects',
+      'is needed: the subjects the stream takes cannot be worked out from a subject function or a template that starts with a placeholder; list them (e.g. ["events.>"]), or use stream_mode "expect"',
+    ]);
+  }
+  const subject = options.subject;
+  if (options.stream_subjects && isStaticSubject(subject)) {
+    if (!options.stream_subjects.some((pattern) => patternCovers(pattern, subject))) {
+      problems.push(['stream_subjects', `none of them takes the subject "${subject}"`]);
+    }
+  }
+  return problems;
 }

@@ -1,11 +1,11 @@
 import {
   CLOUDEVENT_ATTRIBUTES,
   cloudEventJson,
-  formatTimestamp,
+  fieldsToObject,
   type OutboxEvent,
-  RESERVED_FIELDS,
   type ScalarValue,
   type TimestampFormat,
+  wireFields,
 } from '@dispatch/core';
 
 /** Content type of a structured-mode message (CloudEvents JSON event format). */
@@ -34,7 +34,6 @@ export interface AmqpMessage {
   properties: MessageProperties;
 }
 
-const TRACE_FIELDS = ['traceparent', 'tracestate'] as const;
 const JSON_TYPE = /^(application|text)\/json$|\+json$/i;
 
 /** Whether a media type (parameters allowed) is JSON, so `data` goes out as JSON text. */
@@ -43,35 +42,19 @@ export function isJsonContentType(contentType: string): boolean {
   return JSON_TYPE.test(media);
 }
 
-function text(value: ScalarValue): string {
-  return typeof value === 'string' ? value : String(value);
-}
-
-/** A field the event may not set: a reserved wire field, or a name in the CloudEvents header space. */
-function isReservedHeader(name: string): boolean {
-  return RESERVED_FIELDS.includes(name) || name.toLowerCase().startsWith(CLOUDEVENTS_PREFIX.toLowerCase());
+/** A name in the CloudEvents header space, which an extra field may not take. */
+function isCloudEventsHeader(name: string): boolean {
+  return name.toLowerCase().startsWith(CLOUDEVENTS_PREFIX.toLowerCase());
 }
 
 /**
- * The wire fields every Dispatch message carries (as in a Redis stream entry, less `cloud_event`,
- * which is the body or the `cloudEvents:` headers), all strings. Extra fields come first, so
- * nothing they hold could ever shadow a reserved one, and are skipped if named like one.
+ * Core's wire fields as headers, all strings (as in a Redis stream entry, less `cloud_event`,
+ * which is the body or the `cloudEvents:` headers). Extra fields named like a reserved field or
+ * a CloudEvents header are skipped.
  */
 function wireHeaders(event: OutboxEvent, timestampFormat: TimestampFormat): Record<string, ScalarValue> {
-  const headers: Record<string, ScalarValue> = {};
-  for (const [name, value] of Object.entries(event.fields)) {
-    if (!isReservedHeader(name)) headers[name] = text(value);
-  }
-  headers.event_id = event.id;
-  headers.event_type = event.eventType;
-  headers.source = event.source;
-  headers.timestamp = formatTimestamp(event.createdAt, timestampFormat);
-  if (event.key !== null) headers.key = event.key;
-  for (const name of TRACE_FIELDS) {
-    const value = event.extensions[name];
-    if (value !== undefined) headers[name] = text(value);
-  }
-  return headers;
+  const fields = fieldsToObject(wireFields(event, { timestampFormat, cloudEvent: false }));
+  return Object.fromEntries(Object.entries(fields).filter(([name]) => !isCloudEventsHeader(name)));
 }
 
 /** Binary mode's body: the data as-is, JSON text for JSON media types, empty without data. */

@@ -3,9 +3,7 @@ import {
   isPlainName,
   NAME_TEMPLATE_PLACEHOLDERS,
   type OutboxEvent,
-  PLACEHOLDER_LIST,
-  suggestKey,
-  unknownPlaceholders,
+  placeholderProblems,
 } from '@dispatch/core';
 
 /** The placeholders `exchange` and `routing_key` templates may use (the same as Redis's `stream_name`). */
@@ -17,11 +15,7 @@ export const NAME_PLACEHOLDERS = NAME_TEMPLATE_PLACEHOLDERS;
  * always a misspelt one. A name with literal braces can still come from a function.
  */
 export function templateProblems(template: string): string[] {
-  return unknownPlaceholders(template).map((name) => {
-    const suggestion = suggestKey(name, NAME_PLACEHOLDERS);
-    const hint = suggestion ? `did you mean {${suggestion}}? ` : '';
-    return `unknown placeholder {${name}}; ${hint}(placeholders: ${PLACEHOLDER_LIST}; for literal braces use a function of the event)`;
-  });
+  return placeholderProblems(template, { note: 'for literal braces use a function of the event' });
 }
 
 /** True for a plain name: every event gets that one value. */

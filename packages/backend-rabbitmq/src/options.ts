@@ -1,4 +1,10 @@
-import type { OutboxEvent } from '@dispatch/core';
+import {
+  missingCertOrKey,
+  type OutboxEvent,
+  optionSchemas,
+  type SameKeys,
+  type TlsFileOptions,
+} from '@dispatch/core';
 import { z } from 'zod';
 import { isStaticName, templateProblems } from './name-template.js';
 
@@ -6,13 +12,9 @@ import { isStaticName, templateProblems } from './name-template.js';
 export type NameFunction = (event: OutboxEvent) => string;
 
 /** TLS settings: file paths resolve against the configuration file's folder. */
-export interface TlsFilesInput {
+export interface TlsFilesInput extends Omit<TlsFileOptions, 'ca'> {
   /** PEM file(s) of the certificate authorities to trust; the system's CAs when absent. */
   ca?: string | string[] | undefined;
-  /** PEM file of the client certificate (for brokers that verify peers). */
-  cert?: string | undefined;
-  /** PEM file of the client certificate's private key. */
-  key?: string | undefined;
   /** Passphrase of an encrypted `key`; never logged. */
   passphrase?: string | undefined;
   /** Name to check the broker's certificate against (SNI). @default the host */
@@ -21,18 +23,16 @@ export interface TlsFilesInput {
   reject_unauthorized?: boolean | undefined;
 }
 
-const seconds = (what: string) =>
-  z
-    .number({ error: `expected ${what} in seconds, as a number` })
-    .positive({ error: `must be more than 0 (${what}, in seconds)` })
-    .max(86_400, { error: `is too large (${what}, in seconds; at most 86400)` });
+const { wholeNumber, filePath, timestampFormat } = optionSchemas;
+
+// Waits and delays of a day at the most.
+const seconds = (what: string) => optionSchemas.seconds(what, 86_400);
 
 const nameFunction = z.custom<NameFunction>((value) => typeof value === 'function', {
   error: 'expected a function',
 });
 
-const path = (what: string) =>
-  z.string({ error: `expected the path of a PEM file (${what})` }).min(1, { error: 'must not be empty' });
+const path = (what: string) => filePath(`expected the path of a PEM file (${what})`);
 
 const tlsFiles = z.strictObject({
   ca: z
@@ -133,14 +133,9 @@ export const rabbitmqOptionsSchema = z
      * The `timestamp` header's form: `isoformat` (`2026-11-27T15:26:58.241000+00:00`, the original
      * library's, read by every Python 3) or `toISOString` (`...58.241Z`). @default 'isoformat'
      */
-    timestamp_format: z
-      .enum(['isoformat', 'toISOString'], { error: 'expected "isoformat" or "toISOString"' })
-      .default('isoformat'),
+    timestamp_format: timestampFormat(),
     /** Larger message bodies are rejected without being sent (the broker's default limit). @default 134217728 */
-    max_message_bytes: z
-      .number({ error: 'expected max_message_bytes as a whole number' })
-      .int({ error: 'expected max_message_bytes as a whole number' })
-      .min(1, { error: 'must be 1 or more (max_message_bytes)' })
+    max_message_bytes: wholeNumber('max_message_bytes', 1)
       .max(536_870_912, { error: "is more than RabbitMQ's ceiling of 536870912 bytes (max_message_bytes)" })
       .default(134_217_728),
   })
@@ -188,13 +183,11 @@ export const rabbitmqOptionsSchema = z
         });
       }
     }
-    if (
-      typeof options.tls === 'object' &&
-      (options.tls.cert === undefined) !== (options.tls.key === undefined)
-    ) {
+    const missing = missingCertOrKey(options.tls);
+    if (missing) {
       ctx.addIssue({
         code: 'custom',
-        path: ['tls', options.tls.cert === undefined ? 'cert' : 'key'],
+        path: ['tls', missing],
         message: 'is required with tls.cert / tls.key: a client certificate needs both',
       });
     }
@@ -253,9 +246,7 @@ export interface RabbitmqOptionsInput {
 }
 
 // Keeps the interface above and the schema in step: each must accept what the other describes.
-type SchemaInput = z.input<typeof rabbitmqOptionsSchema>;
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const _inputMatchesSchema: Same<keyof RabbitmqOptionsInput, keyof SchemaInput> = true;
+const _inputMatchesSchema: SameKeys<RabbitmqOptionsInput, z.input<typeof rabbitmqOptionsSchema>> = true;
 void _inputMatchesSchema;
 
 /** Options after validation and defaults: what the backend runs with. */

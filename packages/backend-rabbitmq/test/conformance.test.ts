@@ -1,6 +1,9 @@
+import { fileURLToPath } from 'node:url';
 import { runBackendConformance } from '@dispatch/core/testing';
 import { rabbitmqBackend } from '../src/index.js';
 import { Inspector, randomName, SHARED_URL, wireFields } from './helpers.js';
+
+const packageDir = fileURLToPath(new URL('..', import.meta.url));
 
 for (const mode of ['structured', 'binary'] as const) {
   let inspector: Inspector;
@@ -16,6 +19,7 @@ for (const mode of ['structured', 'binary'] as const) {
         options: { url: SHARED_URL, exchange, cloud_event_mode: mode },
       };
     },
+    entry: { module: () => import('../src/index.js'), specifier: './src/index.ts', from: packageDir },
     // The messages as they sit in the bound queue, in queue order.
     readBack: async (events) => {
       const ids = new Set(events.map((event) => event.id));

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PublishOutcome } from '@dispatch/core';
-import { type Backend, createBackend, type Logger, type OutboxEvent, silentLogger } from '@dispatch/core';
-import { makeOutboxEvent } from '@dispatch/core/testing';
+import { type Backend, createBackend, type Logger, silentLogger } from '@dispatch/core';
+import { countingEvents } from '@dispatch/core/testing';
 import amqp, { type Channel, type ChannelModel, type ConsumeMessage, type GetMessage } from 'amqplib';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { type RabbitmqOptionsInput, rabbitmqBackend } from '../src/index.js';
@@ -13,22 +13,12 @@ export function randomName(prefix: string): string {
   return `dispatch-test.${prefix}.${randomUUID()}`;
 }
 
-let counter = 0;
-
-/** An event as a store would hand it to the worker; `data.n` counts up across the run. */
-export function makeEvent(overrides: Partial<OutboxEvent> = {}): OutboxEvent {
-  counter += 1;
-  return makeOutboxEvent({
-    eventType: 'order.created',
-    source: 'test-suite',
-    data: { n: counter },
-    ...overrides,
-  });
-}
-
-export function makeEvents(count: number, overrides: Partial<OutboxEvent> = {}): OutboxEvent[] {
-  return Array.from({ length: count }, () => makeEvent(overrides));
-}
+/** Events as a store would hand them to the worker; `data.n` counts up across the run. */
+export const { makeEvent, makeEvents } = countingEvents((n) => ({
+  eventType: 'order.created',
+  source: 'test-suite',
+  data: { n },
+}));
 
 export interface OpenSettings {
   timeoutMs?: number;

@@ -1,4 +1,5 @@
 import { ClosedError, formatTimestamp, type OutboxEvent, toCloudEvent } from '@dispatch/core';
+import { SAMPLE_TRACEPARENT, wireSampleBatch } from '@dispatch/core/testing';
 import type { Message } from 'amqplib';
 import { describe, expect, it } from 'vitest';
 import { messageFields, type RabbitmqOptionsInput, STRUCTURED_CONTENT_TYPE } from '../src/index.js';
@@ -17,16 +18,7 @@ describe('rabbitmq backend: publishing', () => {
 
   it('structured mode: CloudEvent JSON body, AMQP properties, and the wire fields as headers', async () => {
     const { backend, queue } = await open();
-    const events = [
-      makeEvent({ subject: 'order/1', data: { total: 12.5, items: ['a'] } }),
-      makeEvent({ key: 'customer-7', fields: { tenant: 'acme', priority: 2, urgent: true } }),
-      makeEvent({
-        extensions: {
-          traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
-          tracestate: 'x=1',
-        },
-      }),
-    ];
+    const events = wireSampleBatch(makeEvent);
     expect(kinds(await backend.publish(events))).toEqual(['published', 'published', 'published']);
     const messages = await suite.inspector.take(queue);
     expect(messages.map((message) => message.properties.messageId)).toEqual(events.map((event) => event.id));
@@ -54,7 +46,7 @@ describe('rabbitmq backend: publishing', () => {
       urgent: 'true',
     });
     expect(third?.properties.headers).toMatchObject({
-      traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+      traceparent: SAMPLE_TRACEPARENT,
       tracestate: 'x=1',
     });
   });

@@ -1,9 +1,9 @@
 import {
   NAME_TEMPLATE_PLACEHOLDERS,
   type OutboxEvent,
-  PLACEHOLDER_LIST,
-  suggestKey,
-  unknownPlaceholders,
+  optionSchemas,
+  placeholderProblems,
+  type SameKeys,
 } from '@dispatch/core';
 import { z } from 'zod';
 
@@ -13,17 +13,8 @@ export type StreamNameFunction = (event: OutboxEvent) => string;
 /** A Redis node address, as `'host:port'` or `{ host, port }`. */
 export type NodeAddress = string | { host: string; port: number };
 
-const seconds = (what: string) =>
-  z
-    .number({ error: `expected ${what} in seconds, as a number` })
-    .positive({ error: `must be more than 0 (${what}, in seconds)` })
-    .max(86_400 * 365, { error: `is too large (${what}, in seconds)` });
-
-const wholeNumber = (what: string) =>
-  z
-    .number({ error: `expected ${what} as a whole number` })
-    .int({ error: `expected ${what} as a whole number` })
-    .min(0, { error: `must be 0 or more (${what})` });
+const { seconds, timestampFormat } = optionSchemas;
+const wholeNumber = (what: string) => optionSchemas.wholeNumber(what, 0);
 
 const address = z.union(
   [
@@ -110,9 +101,7 @@ export const redisStreamOptionsSchema = z
      * original library wrote and every Python 3 reads) or `toISOString` (`...05.678Z`, which
      * Python before 3.11 cannot parse). @default 'isoformat'
      */
-    timestamp_format: z
-      .enum(['isoformat', 'toISOString'], { error: 'expected "isoformat" or "toISOString"' })
-      .default('isoformat'),
+    timestamp_format: timestampFormat(),
     /** Keep about this many entries per stream; null or 0 disables length trimming. @default 10000 */
     max_len: wholeNumber('max_len').nullable().default(10_000),
     /** `approximate` (`~`, cheap, may keep a little more) or `exact` (`=`). @default 'approximate' */
@@ -162,16 +151,11 @@ export const redisStreamOptionsSchema = z
     if (typeof options.stream_name === 'string') {
       // `{...}` that is not a placeholder is a hash tag, kept as written; only a near miss of a
       // placeholder name is worth flagging.
-      for (const name of unknownPlaceholders(options.stream_name)) {
-        const suggestion = suggestKey(name, STREAM_NAME_PLACEHOLDERS);
-        if (suggestion) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['stream_name'],
-            message: `unknown placeholder {${name}}; did you mean {${suggestion}}? (placeholders: ${PLACEHOLDER_LIST}; any other {...} is kept as a hash tag)`,
-          });
-        }
-      }
+      const problems = placeholderProblems(options.stream_name, {
+        note: 'any other {...} is kept as a hash tag',
+        nearMissesOnly: true,
+      });
+      for (const message of problems) ctx.addIssue({ code: 'custom', path: ['stream_name'], message });
     }
   });
 
@@ -235,9 +219,7 @@ export interface RedisStreamOptionsInput {
 }
 
 // Keeps the interface above and the schema in step: each must accept what the other describes.
-type SchemaInput = z.input<typeof redisStreamOptionsSchema>;
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const _inputMatchesSchema: Same<keyof RedisStreamOptionsInput, keyof SchemaInput> = true;
+const _inputMatchesSchema: SameKeys<RedisStreamOptionsInput, z.input<typeof redisStreamOptionsSchema>> = true;
 void _inputMatchesSchema;
 
 /** Options after validation and defaults: what the backend runs with. */

@@ -1,28 +1,11 @@
-import { makeOutboxEvent } from '@dispatch/core/testing';
+import { makeOutboxEvent, makeWireEvent, WIRE_FIELD_NAMES } from '@dispatch/core/testing';
 import { describe, expect, it } from 'vitest';
 import { entryBytes, entryExceeds, entryToObject, toStreamEntry } from './stream-entry.js';
 
 describe('toStreamEntry', () => {
   it('puts the Django Dispatch fields first, then extras, key and trace context, all as strings', () => {
-    const event = makeOutboxEvent({
-      key: 'k',
-      fields: { region: 'eu', count: 2, flag: false },
-      extensions: { traceparent: 'tp', tracestate: 'ts', tenant: 'acme' },
-    });
-    const entry = toStreamEntry(event);
-    expect(entry.filter((_, i) => i % 2 === 0)).toEqual([
-      'event_id',
-      'event_type',
-      'source',
-      'timestamp',
-      'cloud_event',
-      'region',
-      'count',
-      'flag',
-      'key',
-      'traceparent',
-      'tracestate',
-    ]);
+    const entry = toStreamEntry(makeWireEvent());
+    expect(entry.filter((_, i) => i % 2 === 0)).toEqual(WIRE_FIELD_NAMES);
     expect(entryToObject(entry)).toMatchObject({ count: '2', flag: 'false', key: 'k', traceparent: 'tp' });
     // Other extensions travel inside the CloudEvent only.
     expect(entryToObject(entry).tenant).toBeUndefined();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { type Backend, createBackend, type Logger, type OutboxEvent, silentLogger } from '@dispatch/core';
-import { makeOutboxEvent } from '@dispatch/core/testing';
+import { type Backend, createBackend, type Logger, silentLogger } from '@dispatch/core';
+import { countingEvents } from '@dispatch/core/testing';
 import { Redis } from 'ioredis';
 import { type RedisStreamOptionsInput, redisStreamBackend } from '../src/index.js';
 
@@ -14,23 +14,13 @@ export function randomStream(prefix = 'test'): string {
   return `dispatch-test:${prefix}:${randomUUID()}`;
 }
 
-let counter = 0;
-
-/** An event as a store would hand it to the worker; `data.n` and `sequence` count up across the run. */
-export function makeEvent(overrides: Partial<OutboxEvent> = {}): OutboxEvent {
-  counter += 1;
-  return makeOutboxEvent({
-    eventType: 'order.created',
-    source: 'test-suite',
-    data: { n: counter },
-    sequence: counter,
-    ...overrides,
-  });
-}
-
-export function makeEvents(count: number, overrides: Partial<OutboxEvent> = {}): OutboxEvent[] {
-  return Array.from({ length: count }, () => makeEvent(overrides));
-}
+/** Events as a store would hand them to the worker; `data.n` and `sequence` count up across the run. */
+export const { makeEvent, makeEvents } = countingEvents((n) => ({
+  eventType: 'order.created',
+  source: 'test-suite',
+  data: { n },
+  sequence: n,
+}));
 
 /** A backend built the way Dispatch builds it: options validated, wrapped by core. */
 export function openBackend(

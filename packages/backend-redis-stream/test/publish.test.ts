@@ -7,6 +7,7 @@ import {
   type PublishOutcome,
   toCloudEvent,
 } from '@dispatch/core';
+import { SAMPLE_TRACEPARENT, wireSampleBatch } from '@dispatch/core/testing';
 import { createClient } from '@redis/client';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -57,16 +58,7 @@ describe.each(CLIENTS)('redis-stream backend on %s', (client) => {
 
   it('writes one entry per event, in order, in the Django Dispatch entry format', async () => {
     const { backend, stream } = await open();
-    const events = [
-      makeEvent({ subject: 'order/1', data: { total: 12.5, items: ['a'] } }),
-      makeEvent({ key: 'customer-7', fields: { tenant: 'acme', priority: 2, urgent: true } }),
-      makeEvent({
-        extensions: {
-          traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
-          tracestate: 'x=1',
-        },
-      }),
-    ];
+    const events = wireSampleBatch(makeEvent);
     const outcomes = await backend.publish(events);
     expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
     expect(ids(outcomes)).toEqual(events.map((event) => event.id));
@@ -89,7 +81,7 @@ describe.each(CLIENTS)('redis-stream backend on %s', (client) => {
     });
     expect(second).toMatchObject({ key: 'customer-7', tenant: 'acme', priority: '2', urgent: 'true' });
     expect(third).toMatchObject({
-      traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+      traceparent: SAMPLE_TRACEPARENT,
       tracestate: 'x=1',
     });
   });

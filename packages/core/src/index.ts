@@ -116,10 +116,12 @@ export {
   NAME_TEMPLATE_PLACEHOLDERS,
   type NameTemplatePlaceholder,
   PLACEHOLDER_LIST,
+  placeholderProblems,
   renderNameTemplate,
   unknownPlaceholders,
 } from './name-template.js';
 export { CONNECTION_FAILURE_CODES, UNREACHED_ERROR_CODES } from './network-error-codes.js';
+export { missingCertOrKey, optionSchemas, type SameKeys, type TlsFileOptions } from './option-schemas.js';
 export { redactOptions, redactText, redactUrl } from './redact.js';
 export { resolveBackendName, resolvePublisherName } from './routing.js';
 export { formatPath, suggestKey, toIssues, validateWith } from './schema-issues.js';

@@ -4,6 +4,7 @@ import {
   hasPlaceholder,
   isPlainName,
   PLACEHOLDER_LIST,
+  placeholderProblems,
   renderNameTemplate,
   unknownPlaceholders,
 } from './name-template.js';
@@ -44,5 +45,13 @@ describe('name templates', () => {
     expect(eventNameResolver((e) => `by-source.${e.source}`, refuseEmpty)(event)).toBe('by-source.shop');
     expect(() => eventNameResolver(() => '', refuseEmpty)(event)).toThrow(new TypeError('empty name'));
     expect(eventNameResolver('s:{event_type}', refuseEmpty)(event)).toBe('s:order.paid');
+  });
+
+  it('words each unknown placeholder with the nearest one, and a backend may keep far misses', () => {
+    expect(placeholderProblems('{evnt_type}.{tenant}', { note: 'a note' })).toEqual([
+      `unknown placeholder {evnt_type}; did you mean {event_type}? (placeholders: ${PLACEHOLDER_LIST}; a note)`,
+      `unknown placeholder {tenant}; (placeholders: ${PLACEHOLDER_LIST}; a note)`,
+    ]);
+    expect(placeholderProblems('{evnt_type}.{tenant}', { nearMissesOnly: true })).toHaveLength(1);
   });
 });

@@ -1,4 +1,5 @@
 import type { OutboxEvent } from './event.js';
+import { suggestKey } from './schema-issues.js';
 
 /**
  * The placeholders a backend's name template (a stream, subject, exchange or routing key) may use.
@@ -60,6 +61,29 @@ export function unknownPlaceholders(template: string): string[] {
 
 /** `{event_type} {source} ...`: the placeholder list as error messages show it. */
 export const PLACEHOLDER_LIST = NAME_TEMPLATE_PLACEHOLDERS.map((name) => `{${name}}`).join(' ');
+
+/**
+ * A message for each `{...}` of `template` that is not a placeholder, with the placeholder it
+ * is probably a misspelling of: `unknown placeholder {evnt_type}; did you mean {event_type}?
+ * (placeholders: ...)`. `note` ends the parenthesis (what else braces do in this backend);
+ * `nearMissesOnly` skips the braces that are close to no placeholder, for a backend that keeps
+ * them as written.
+ */
+export function placeholderProblems(
+  template: string,
+  { note, nearMissesOnly = false }: { note?: string | undefined; nearMissesOnly?: boolean | undefined } = {},
+): string[] {
+  const problems: string[] = [];
+  for (const name of unknownPlaceholders(template)) {
+    const suggestion = suggestKey(name, NAME_TEMPLATE_PLACEHOLDERS);
+    if (nearMissesOnly && !suggestion) continue;
+    const hint = suggestion ? `did you mean {${suggestion}}? ` : '';
+    problems.push(
+      `unknown placeholder {${name}}; ${hint}(placeholders: ${PLACEHOLDER_LIST}${note ? `; ${note}` : ''})`,
+    );
+  }
+  return problems;
+}
 
 /** Fills in a template's placeholders for each event; anything else in it is kept as written. */
 export function renderNameTemplate(template: string): (event: OutboxEvent) => string {

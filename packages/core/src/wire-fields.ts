@@ -23,6 +23,11 @@ export function formatTimestamp(date: Date, format: TimestampFormat = 'isoformat
 export interface WireFieldOptions {
   /** @default 'isoformat' */
   timestampFormat?: TimestampFormat | undefined;
+  /**
+   * Whether `cloud_event` is among the fields; `false` for a backend that carries the CloudEvent
+   * as the message body or as attribute headers of its own. @default true
+   */
+  cloudEvent?: boolean | undefined;
 }
 
 const TRACE_FIELDS = ['traceparent', 'tracestate'] as const;
@@ -45,9 +50,8 @@ export function wireFields(event: OutboxEvent, options: WireFieldOptions = {}): 
     event.source,
     'timestamp',
     formatTimestamp(event.createdAt, options.timestampFormat),
-    'cloud_event',
-    cloudEventJson(event),
   ];
+  if (options.cloudEvent !== false) fields.push('cloud_event', cloudEventJson(event));
   for (const [name, value] of Object.entries(event.fields)) {
     if (RESERVED_FIELDS.includes(name)) continue;
     fields.push(name, typeof value === 'string' ? value : String(value));

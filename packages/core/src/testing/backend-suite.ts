@@ -1,16 +1,18 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type {
-  Backend,
-  BackendCapabilities,
-  BackendDefinition,
-  ResolvedBackendCapabilities,
+import {
+  type Backend,
+  type BackendCapabilities,
+  type BackendDefinition,
+  isBackendDefinition,
+  type ResolvedBackendCapabilities,
 } from '../backend.js';
 import { toCloudEvent } from '../cloud-event.js';
 import type { OutboxEvent } from '../event.js';
+import { loadDefinition } from '../loader.js';
 import { silentLogger } from '../logger.js';
 import { createBackend } from '../managed-backend.js';
 import { formatTimestamp, TIMESTAMP_FORMATS } from '../wire-fields.js';
-import { makeOutboxEvent } from './fixtures.js';
+import { makeOutboxEvent, SAMPLE_TRACEPARENT } from './fixtures.js';
 
 export interface BackendConformanceOptions {
   /** Suite title, e.g. `redis-stream (ioredis)`. */
@@ -28,6 +30,14 @@ export interface BackendConformanceOptions {
    * there. Given here, they override the definition's.
    */
   capabilities?: BackendCapabilities | undefined;
+  /**
+   * The backend's package entry: the module itself (`() => import('../src/index.js')`), and the
+   * `BACKEND` specifier that names it, resolved from `from` (e.g. `'./src/index.ts'` from the
+   * package's folder). The suite checks that its default export, and a named one, is the
+   * definition under test, and that the specifier loads it. Leave out for a backend that is no
+   * package of its own.
+   */
+  entry?: { module: () => Promise<Record<string, unknown>>; specifier: string; from: string } | undefined;
   setup?: (() => Promise<void> | void) | undefined;
   teardown?: (() => Promise<void> | void) | undefined;
 }
@@ -50,6 +60,18 @@ export function runBackendConformance(options: BackendConformanceOptions): void 
     });
     open.push(backend);
     return backend;
+  };
+
+  /** The fields every backend writes the same, whatever else an event carries. */
+  const expectReservedFields = (entry: Record<string, string> | undefined, event: OutboxEvent) => {
+    expect(entry?.event_id).toBe(event.id);
+    expect(entry?.event_type).toBe(event.eventType);
+    expect(entry?.source).toBe(event.source);
+    // Either form of the wire format, of the event's own creation time.
+    expect(TIMESTAMP_FORMATS.map((format) => formatTimestamp(event.createdAt, format))).toContain(
+      entry?.timestamp,
+    );
+    expect(JSON.parse(entry?.cloud_event ?? 'null')).toEqual(toCloudEvent(event));
   };
 
   describe(`backend conformance: ${options.name}`, () => {
@@ -116,7 +138,7 @@ export function runBackendConformance(options: BackendConformanceOptions): void 
           extensions: {
             tenant: 'acme',
             priority: 3,
-            traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+            traceparent: SAMPLE_TRACEPARENT,
           },
           fields: { region: 'eu', retries: 2, urgent: true },
           key: 'order-42',
@@ -124,19 +146,12 @@ export function runBackendConformance(options: BackendConformanceOptions): void 
         await backend.publish([event]);
         const [entry] = await options.readBack!([event]);
         expect(entry).toBeDefined();
-        expect(entry?.event_id).toBe(event.id);
-        expect(entry?.event_type).toBe(event.eventType);
-        expect(entry?.source).toBe(event.source);
-        // Either form of the wire format, of the event's own creation time.
-        expect(TIMESTAMP_FORMATS.map((format) => formatTimestamp(event.createdAt, format))).toContain(
-          entry?.timestamp,
-        );
-        expect(JSON.parse(entry?.cloud_event ?? 'null')).toEqual(toCloudEvent(event));
+        expectReservedFields(entry, event);
         expect(entry?.key).toBe('order-42');
         expect(entry?.region).toBe('eu');
         expect(entry?.retries).toBe('2');
         expect(entry?.urgent).toBe('true');
-        expect(entry?.traceparent).toBe('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
+        expect(entry?.traceparent).toBe(SAMPLE_TRACEPARENT);
       });
 
       it('never lets extra fields overwrite reserved ones', async () => {
@@ -152,13 +167,7 @@ export function runBackendConformance(options: BackendConformanceOptions): void 
         });
         await backend.publish([event]);
         const [entry] = await options.readBack!([event]);
-        expect(entry?.event_id).toBe(event.id);
-        expect(entry?.event_type).toBe(event.eventType);
-        expect(entry?.source).toBe(event.source);
-        expect(TIMESTAMP_FORMATS.map((format) => formatTimestamp(event.createdAt, format))).toContain(
-          entry?.timestamp,
-        );
-        expect(JSON.parse(entry?.cloud_event ?? 'null')).toEqual(toCloudEvent(event));
+        expectReservedFields(entry, event);
       });
 
       it('stores a batch in the order given, when it declares preservesBatchOrder', async (test) => {
@@ -169,6 +178,26 @@ export function runBackendConformance(options: BackendConformanceOptions): void 
         await backend.publish(events);
         const entries = await options.readBack!(events);
         expect(entries.map((entry) => entry.event_id)).toEqual(events.map((e) => e.id));
+      });
+    });
+
+    describe.skipIf(!options.entry)('package entry', () => {
+      it('exports the definition as default and by name', async () => {
+        const { definition } = await options.backend();
+        const module = await options.entry!.module();
+        expect(module.default).toBe(definition);
+        expect(isBackendDefinition(module.default)).toBe(true);
+        const named = Object.entries(module).filter(
+          ([name, value]) => name !== 'default' && value === definition,
+        );
+        expect(named, 'a named export of the definition').not.toHaveLength(0);
+      });
+
+      it('is what a BACKEND specifier loads', async () => {
+        const { definition } = await options.backend();
+        const loaded = await loadDefinition(options.entry!.specifier, 'backend', options.entry!.from);
+        expect(isBackendDefinition(loaded)).toBe(true);
+        expect(loaded.type).toBe(definition.type);
       });
     });
 
