@@ -15,6 +15,7 @@ const units = [
   'prisma-generate',
   'sql-databases',
   'store-dispatch',
+  'store-conformance',
 ];
 
 export default defineConfig(

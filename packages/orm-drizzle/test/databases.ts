@@ -1,16 +1,15 @@
-import { createStore, type OutboxStore, silentLogger } from '@dispatch/core';
 import {
   dropTables,
   MARIADB_TEST,
   POSTGRES_TEST,
   type QualifiedTable,
   qualifiedTable,
-  removeSqliteFiles,
   type SqlDatabaseName,
   sqlDialectOf,
   temporarySqliteFile,
   uniqueTableNames,
 } from '@dispatch/test-services/sql-databases';
+import { type MigratedStore, migratedStore } from '@dispatch/test-services/store-dispatch';
 import Database from 'better-sqlite3';
 import { drizzle as drizzleSqlite } from 'drizzle-orm/better-sqlite3';
 import { drizzle as drizzleMysql } from 'drizzle-orm/mysql2';
@@ -81,16 +80,11 @@ export async function openDatabase(
 }
 
 /** A schema-qualified outbox table (a fresh schema on PostgreSQL), and how to drop it. */
-export function qualifiedOutbox(database: TestDatabase): QualifiedTable & { drop(): Promise<void> } {
-  const qualified = qualifiedTable(database.name as 'postgresql' | 'mariadb', uniqueTable);
-  return {
-    ...qualified,
-    drop: async () => {
-      if (qualified.dropSchema) await database.sql(qualified.dropSchema);
-      else await dropOutbox(database, qualified.tableName);
-    },
-  };
-}
+export const qualifiedOutbox = (database: TestDatabase): QualifiedTable =>
+  qualifiedTable(database.name as 'postgresql' | 'mariadb', uniqueTable, {
+    run: (statement) => database.sql(statement),
+    dropOutbox: (tableName) => dropOutbox(database, tableName),
+  });
 
 export async function dropOutbox(database: TestDatabase, tableName: string): Promise<void> {
   const { down } = outboxSchemaSql({ dialect: sqlDialectOf(database.name), tableName });
@@ -98,27 +92,17 @@ export async function dropOutbox(database: TestDatabase, tableName: string): Pro
 }
 
 /** A migrated Drizzle store on a fresh table, and how to drop the table and close it all. */
-export interface TestOutbox {
+export interface TestOutbox extends MigratedStore {
   database: TestDatabase;
-  store: OutboxStore;
-  tableName: string;
-  close(): Promise<void>;
 }
 
 export async function openOutbox(name: DatabaseName, prefix: string): Promise<TestOutbox> {
   const database = await openDatabase(name);
   const tableName = uniqueTable(prefix);
-  const store = await createStore(drizzleStore, { db: database.db, tableName }, { logger: silentLogger });
-  await store.migrate();
-  return {
-    database,
-    store,
-    tableName,
-    async close() {
-      await store.close();
-      await dropOutbox(database, tableName);
-      await database.close();
-      removeSqliteFiles();
-    },
-  };
+  const migrated = await migratedStore(
+    drizzleStore,
+    { db: database.db, tableName },
+    { dropOutbox: (table) => dropOutbox(database, table), close: () => database.close() },
+  );
+  return { database, ...migrated };
 }

@@ -1,5 +1,6 @@
 import { createStore, silentLogger } from '@dispatch/core';
 import { makeNewEvent } from '@dispatch/core/testing';
+import { expectPendingModelRow } from '@dispatch/store-sql/testing';
 import { removeSqliteFiles, SQL_DATABASES } from '@dispatch/test-services/sql-databases';
 import { eq } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -47,17 +48,7 @@ describe.each(SQL_DATABASES)('schema on %s', (name) => {
       // biome-ignore lint/suspicious/noExplicitAny: one query over the three dialects' tables.
       const db = outbox.database.db as any;
       const [row] = await db.select().from(table).where(eq(table.id, event.id));
-      expect(row).toMatchObject({
-        id: event.id,
-        eventType: event.eventType,
-        orderingKey: 'k1',
-        status: 'pending',
-        attempts: 0,
-        createdAt: event.createdAt.getTime(),
-        lockedUntil: null,
-      });
-      expect(typeof row.seq).toBe('number');
-      expect(JSON.parse(row.data)).toEqual({ total: 3 });
+      expectPendingModelRow(row, event);
     } finally {
       await outbox.close();
     }

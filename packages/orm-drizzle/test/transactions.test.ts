@@ -1,4 +1,5 @@
 import type { Dispatch } from '@dispatch/core';
+import { businessTransactionSuite } from '@dispatch/store-sql/testing';
 import { removeSqliteFiles, SQL_DATABASES } from '@dispatch/test-services/sql-databases';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,45 +45,21 @@ describe.each(SQL_DATABASES)('transactions on %s', (name) => {
 
   // biome-ignore lint/suspicious/noExplicitAny: the tx of whichever dialect runs.
   type Tx = any;
-  const ways: Record<string, (tx: Tx, customer: string) => Promise<string>> = {
-    'an explicit tx': async (tx, customer) =>
-      (await dispatch.publisher.publishEvent(event(customer), { transaction: tx })).id,
-    'the ambient transaction': async (_tx, customer) =>
-      (await dispatch.publisher.publishEvent(event(customer))).id,
-  };
-
-  for (const [way, publish] of Object.entries(ways)) {
-    it(`commits the event with the business row through ${way}, and runs hooks after commit`, async () => {
-      const customer = `c-${Math.random()}`;
-      let before: boolean | undefined;
-      const id = await withOutboxTransaction(database.db, async (tx: Tx) => {
-        await tx.insert(orders).values({ customer });
-        const written = await publish(tx, customer);
-        before = created.includes(written);
-        return written;
-      });
-      expect(before).toBe(false);
-      expect(created).toContain(id);
-      expect(await customers(customer)).toBe(1);
-      expect((await dispatch.store.get(id))?.status).toBe('pending');
-    });
-
-    it(`rolls the event back with the business row through ${way}`, async () => {
-      const customer = `c-${Math.random()}`;
-      let id = '';
-      await expect(
-        withOutboxTransaction(database.db, async (tx: Tx) => {
-          await tx.insert(orders).values({ customer });
-          id = await publish(tx, customer);
-          throw new Error('refused');
-        }),
-      ).rejects.toThrow('refused');
-      expect(id).not.toBe('');
-      expect(await customers(customer)).toBe(0);
-      expect(await dispatch.store.get(id)).toBeNull();
-      expect(created).not.toContain(id);
-    });
-  }
+  businessTransactionSuite({
+    dispatch: () => dispatch,
+    writeRow: (tx, customer) => (tx as Tx).insert(orders).values({ customer }),
+    countRows: customers,
+    ways: {
+      'an explicit tx': (work) =>
+        withOutboxTransaction(database.db, (tx: Tx) => work({ row: tx, transaction: tx })),
+      'the ambient transaction': (work) => withOutboxTransaction(database.db, (tx: Tx) => work({ row: tx })),
+    },
+    nesting: {
+      transaction: (work) => withOutboxTransaction(database.db, work),
+      nest: { 'tx.transaction()': (outer, work) => (outer as Tx).transaction(work) },
+    },
+    ambient: true,
+  });
 
   it("rolls back on Drizzle's tx.rollback()", async () => {
     let id = '';
@@ -117,36 +94,6 @@ describe.each(SQL_DATABASES)('transactions on %s', (name) => {
     expect(created).toContain(kept);
     expect(created).not.toContain(dropped);
     expect(created).not.toContain(ambient);
-  });
-
-  it('runs the hooks of a released savepoint only when the outer transaction commits', async () => {
-    let inner = '';
-    let afterRelease: boolean | undefined;
-    await withOutboxTransaction(database.db, async (tx: Tx) => {
-      await tx.transaction(async (nested: Tx) => {
-        await nested.transaction(async (deeper: Tx) => {
-          inner = (await dispatch.publisher.publishEvent(event('deep'), { transaction: deeper })).id;
-        });
-      });
-      afterRelease = created.includes(inner);
-    });
-    expect(afterRelease).toBe(false);
-    expect(created).toContain(inner);
-    expect((await dispatch.store.get(inner))?.status).toBe('pending');
-  });
-
-  it('leaves nothing when the outer transaction rolls back after a savepoint was released', async () => {
-    let inner = '';
-    await expect(
-      withOutboxTransaction(database.db, async (tx: Tx) => {
-        await tx.transaction(async (nested: Tx) => {
-          inner = (await dispatch.publisher.publishEvent(event('nested'), { transaction: nested })).id;
-        });
-        throw new Error('outer refused');
-      }),
-    ).rejects.toThrow('outer refused');
-    expect(await dispatch.store.get(inner)).toBeNull();
-    expect(created).not.toContain(inner);
   });
 
   it('writes and commits on its own outside any transaction', async () => {

@@ -4,6 +4,7 @@ import { outboxSchemaSql } from '@dispatch/store-sql';
 import {
   dropTables,
   MARIADB_TEST,
+  type OpenSqlDatabase,
   POSTGRES_TEST,
   type SqlDatabaseName,
   sqlDialectOf,
@@ -32,15 +33,8 @@ import type { AnyKysely } from '../src/index.js';
 export type DatabaseKind = SqlDatabaseName;
 
 /** A Kysely instance on one test database, with the pg Pool behind it on PostgreSQL. */
-export interface OpenDb {
-  kind: DatabaseKind;
+export interface OpenDb extends OpenSqlDatabase<pg.Pool> {
   db: AnyKysely;
-  pgPool?: pg.Pool | undefined;
-  /** SQLite: the database file. */
-  file?: string | undefined;
-  /** Run SQL on the database directly, without any store. */
-  exec(sql: string): Promise<Record<string, unknown>[]>;
-  close(): Promise<void>;
 }
 
 /** What a test may change in the dialect: the SQL the server sees, or the adapter Kysely reports. */
@@ -127,7 +121,8 @@ export async function openDb(
     db,
     pgPool,
     file,
-    exec: async (sql) => (await db.executeQuery(CompiledQuery.raw(sql))).rows as Record<string, unknown>[],
+    exec: async (sql, params = []) =>
+      (await db.executeQuery(CompiledQuery.raw(sql, params))).rows as Record<string, unknown>[],
     async close() {
       await db.destroy();
       if (temporary) rmSync(dirname(temporary), { recursive: true, force: true });

@@ -1,5 +1,6 @@
 import { ConfigError, createStore, silentLogger } from '@dispatch/core';
 import { makeNewEvent } from '@dispatch/core/testing';
+import { expectOldServerRefused, expectSqliteOptionsRefused } from '@dispatch/store-sql/testing';
 import { asOldServer, SQL_DATABASES, sqlDialectOf } from '@dispatch/test-services/sql-databases';
 import { DialectAdapterBase } from 'kysely';
 import { describe, expect, it } from 'vitest';
@@ -22,10 +23,7 @@ describe.each(SQL_DATABASES)('bad setups on %s', (kind) => {
     const tableName = uniqueTable('old');
     const store = await createStore(kyselyStore, { db: open.db, tableName }, { logger: silentLogger });
     try {
-      await store.migrate();
-      const failure = store.claim({ owner: 'w1', limit: 1, leaseMs: 1000 });
-      await expect(failure).rejects.toMatchObject({ code: 'DISPATCH_STORE_UNSUPPORTED' });
-      await expect(failure).rejects.toThrow(/or later/);
+      await expectOldServerRefused(store);
     } finally {
       await store.close();
       await dropOutbox(open, tableName);
@@ -91,25 +89,14 @@ describe('options', () => {
     }
   });
 
-  it('rejects pgPool off PostgreSQL and a qualified table name on SQLite, naming the option', async () => {
-    const sqlite = await openDb('sqlite');
-    const postgres = await openDb('postgresql');
-    try {
-      const failure = createStore(
+  it('rejects pgPool off PostgreSQL and a qualified table name on SQLite, naming the option', () =>
+    expectSqliteOptionsRefused(openDb, (sqlite, postgres) =>
+      createStore(
         kyselyStore,
         { db: sqlite.db, tableName: 'main.outbox', pgPool: postgres.pgPool },
         { logger: silentLogger },
-      ).then((store) => store.migrate());
-      await expect(failure).rejects.toBeInstanceOf(ConfigError);
-      await expect(failure).rejects.toThrow(
-        /OUTBOX_STORE\.OPTIONS\.tableName: SQLite takes a plain table name/,
-      );
-      await expect(failure).rejects.toThrow(/OUTBOX_STORE\.OPTIONS\.pgPool: is for PostgreSQL only/);
-    } finally {
-      await sqlite.close();
-      await postgres.close();
-    }
-  });
+      ),
+    ));
 
   it('checks the arguments of withOutboxTransaction and startOutboxTransaction', async () => {
     const open = await openDb('sqlite');

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Dispatch } from '@dispatch/core';
+import { businessTransactionSuite } from '@dispatch/store-sql/testing';
 import { SQL_DATABASES } from '@dispatch/test-services/sql-databases';
 import { CamelCasePlugin, CompiledQuery } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,96 +42,31 @@ describe.each(SQL_DATABASES)('transactions on %s', (kind) => {
       (await open.exec(`SELECT COUNT(*) AS n FROM ${kind === 'mariadb' ? outbox : `"${outbox}"`}`))[0]?.n,
     );
 
-  /** Each way of writing an order and its event; `report` learns the event id before any failure. */
-  const ways: Record<
-    string,
-    (customer: string, fail: boolean, report: (id: string) => void) => Promise<void>
-  > = {
-    'an explicit trx of withOutboxTransaction': (customer, fail, report) =>
-      withOutboxTransaction(open.db, async (trx) => {
-        await placeOrder(trx, customer);
-        const written = await dispatch.publisher.publishEvent(event(customer), { transaction: trx });
-        report(written.id);
-        expect(created).not.toContain(written.id);
-        if (fail) throw new Error('refused');
-      }),
-    'the ambient withOutboxTransaction': (customer, fail, report) =>
-      withOutboxTransaction(open.db, async (trx) => {
-        await placeOrder(trx, customer);
-        const written = await dispatch.publisher.publishEvent(event(customer));
-        report(written.id);
-        expect(created).not.toContain(written.id);
-        if (fail) throw new Error('refused');
-      }),
-    'a controlled startOutboxTransaction': async (customer, fail, report) => {
-      const trx = await startOutboxTransaction(open.db);
-      try {
-        await placeOrder(trx, customer);
-        const written = await dispatch.publisher.publishEvent(event(customer), { transaction: trx });
-        report(written.id);
-        expect(created).not.toContain(written.id);
-        if (fail) throw new Error('refused');
-        await trx.commit().execute();
-      } catch (error) {
-        await trx.rollback().execute();
-        throw error;
-      }
+  businessTransactionSuite({
+    dispatch: () => dispatch,
+    writeRow: (trx, customer) => placeOrder(trx as AnyKysely, customer),
+    countRows: customers,
+    ways: {
+      'an explicit trx of withOutboxTransaction': (work) =>
+        withOutboxTransaction(open.db, (trx) => work({ row: trx, transaction: trx })),
+      'the ambient withOutboxTransaction': (work) =>
+        withOutboxTransaction(open.db, (trx) => work({ row: trx })),
+      'a controlled startOutboxTransaction': async (work) => {
+        const trx = await startOutboxTransaction(open.db);
+        try {
+          await work({ row: trx, transaction: trx });
+          await trx.commit().execute();
+        } catch (error) {
+          await trx.rollback().execute();
+          throw error;
+        }
+      },
     },
-  };
-
-  for (const [way, place] of Object.entries(ways)) {
-    it(`commits the event with the business row through ${way}, hooks after commit`, async () => {
-      const customer = `c-${randomUUID()}`;
-      let id = '';
-      await place(customer, false, (written) => {
-        id = written;
-      });
-      expect(await customers(customer)).toBe(1);
-      expect((await dispatch.store.get(id))?.status).toBe('pending');
-      expect(created).toContain(id);
-    });
-
-    it(`rolls the event back with the business row through ${way}, no hooks`, async () => {
-      const customer = `c-${randomUUID()}`;
-      let id = '';
-      await expect(
-        place(customer, true, (written) => {
-          id = written;
-        }),
-      ).rejects.toThrow('refused');
-      expect(id).not.toBe('');
-      expect(await customers(customer)).toBe(0);
-      expect(await dispatch.store.get(id)).toBeNull();
-      expect(created).not.toContain(id);
-    });
-  }
-
-  it('runs the hooks of a nested withOutboxTransaction only when the outer one commits', async () => {
-    let inner = '';
-    let seenAtRelease: string[] = [];
-    await withOutboxTransaction(open.db, async (outer) => {
-      await withOutboxTransaction(outer, async (nested) => {
-        inner = (await dispatch.publisher.publishEvent(event('nested'), { transaction: nested })).id;
-      });
-      seenAtRelease = created.filter((id) => id === inner);
-    });
-    expect(seenAtRelease).toEqual([]);
-    expect(created).toContain(inner);
-    expect((await dispatch.store.get(inner))?.status).toBe('pending');
-  });
-
-  it('leaves nothing when the outer transaction rolls back after a nested one was released', async () => {
-    let inner = '';
-    await expect(
-      withOutboxTransaction(open.db, async (outer) => {
-        await withOutboxTransaction(outer, async () => {
-          inner = (await dispatch.publisher.publishEvent(event('nested'))).id;
-        });
-        throw new Error('outer refused');
-      }),
-    ).rejects.toThrow('outer refused');
-    expect(await dispatch.store.get(inner)).toBeNull();
-    expect(created).not.toContain(inner);
+    nesting: {
+      transaction: (work) => withOutboxTransaction(open.db, work),
+      nest: { withOutboxTransaction: (outer, work) => withOutboxTransaction(outer as AnyKysely, work) },
+    },
+    ambient: true,
   });
 
   it('drops the events of a rolled-back nested transaction, even one written through the outer trx', async () => {

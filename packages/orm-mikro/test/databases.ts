@@ -1,12 +1,11 @@
-import { createStore, type OutboxStore, silentLogger } from '@dispatch/core';
 import {
   dropTables,
   MARIADB_TEST,
   POSTGRES_TEST,
-  removeSqliteFiles,
   temporarySqliteFile,
   uniqueTableNames,
 } from '@dispatch/test-services/sql-databases';
+import { type MigratedStore, migratedStore } from '@dispatch/test-services/store-dispatch';
 import { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
 import { MikroORM, type Options } from '@mikro-orm/core';
 import { MariaDbDriver } from '@mikro-orm/mariadb';
@@ -71,11 +70,8 @@ export async function dropOutbox(orm: MikroORM, db: Database, tableName: string)
 }
 
 /** A migrated MikroORM store on a fresh table of `db`, and how to drop the table and close it all. */
-export interface TestOutbox {
+export interface TestOutbox extends MigratedStore {
   orm: MikroORM;
-  store: OutboxStore;
-  tableName: string;
-  close(): Promise<void>;
 }
 
 export async function openOutbox(
@@ -85,17 +81,10 @@ export async function openOutbox(
 ): Promise<TestOutbox> {
   const orm = await openOrm(db, options.entities ? { entities: options.entities } : {});
   const tableName = options.tableName ?? uniqueTable(prefix);
-  const store = await createStore(mikroOrmStore, { orm, tableName }, { logger: silentLogger });
-  await store.migrate();
-  return {
-    orm,
-    store,
-    tableName,
-    async close() {
-      await store.close();
-      await dropOutbox(orm, db, tableName);
-      await orm.close(true);
-      removeSqliteFiles();
-    },
-  };
+  const migrated = await migratedStore(
+    mikroOrmStore,
+    { orm, tableName },
+    { dropOutbox: (table) => dropOutbox(orm, db, table), close: () => orm.close(true) },
+  );
+  return { orm, ...migrated };
 }

@@ -1,5 +1,6 @@
 import type { OutboxStore } from '@dispatch/core';
 import { makeNewEvent } from '@dispatch/core/testing';
+import { expectPendingModelRow } from '@dispatch/store-sql/testing';
 import { SQL_DATABASES } from '@dispatch/test-services/sql-databases';
 import type { MikroORM } from '@mikro-orm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,16 +25,7 @@ describe.each(SQL_DATABASES)('the outbox entity on %s', (db) => {
     const event = makeNewEvent({ key: 'k1', data: { total: 3 } });
     await store.insert([event], { transaction: undefined, onCommit: () => {} });
     const row = await orm.em.fork().findOneOrFail(entity, { id: event.id });
-    expect(row).toMatchObject({
-      id: event.id,
-      eventType: event.eventType,
-      orderingKey: 'k1',
-      status: 'pending',
-      attempts: 0,
-      createdAt: event.createdAt.getTime(),
-    });
-    expect(JSON.parse(row.data ?? 'null')).toEqual({ total: 3 });
-    expect(typeof row.seq).toBe('number');
+    expectPendingModelRow({ ...row }, event);
     expect(await orm.em.fork().count(entity, { status: 'pending' })).toBe(1);
   });
 });

@@ -1,4 +1,5 @@
 import { ConfigError, createStore, silentLogger } from '@dispatch/core';
+import { expectOldServerRefused } from '@dispatch/store-sql/testing';
 import { asOldServer, removeSqliteFiles, SQL_DATABASES } from '@dispatch/test-services/sql-databases';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mikroOrmStore } from '../src/index.js';
@@ -13,10 +14,7 @@ describe.each(SQL_DATABASES)('bad setups on %s', (db) => {
     const tableName = uniqueTable('old');
     const store = await createStore(mikroOrmStore, { orm, tableName }, { logger: silentLogger });
     try {
-      await store.migrate();
-      const failure = store.claim({ owner: 'w1', limit: 1, leaseMs: 1000 });
-      await expect(failure).rejects.toMatchObject({ code: 'DISPATCH_STORE_UNSUPPORTED' });
-      await expect(failure).rejects.toThrow(/or later/);
+      await expectOldServerRefused(store);
     } finally {
       await store.close();
       await dropOutbox(orm, db, tableName);

@@ -1,4 +1,5 @@
 import type { Dispatch } from '@dispatch/core';
+import { type BusinessHandles, businessTransactionSuite } from '@dispatch/store-sql/testing';
 import { removeSqliteFiles, SQL_DATABASES } from '@dispatch/test-services/sql-databases';
 import { type EntityManager, type MikroORM, Transactional } from '@mikro-orm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,64 +40,24 @@ describe.each(SQL_DATABASES)('transactions on %s', (db) => {
     constructor(readonly em: EntityManager) {}
 
     @Transactional()
-    async place(customer: string, fail: boolean): Promise<string> {
-      this.em.create(orders, { customer } as Order);
-      await this.em.flush();
-      const written = await dispatch.publisher.publishEvent(event(customer));
-      if (fail) throw new Error('refused');
-      return written.id;
+    async place(work: (handles: BusinessHandles) => Promise<void>): Promise<void> {
+      await work({ row: this.em });
     }
   }
 
-  const ways: Record<string, (customer: string, fail: boolean) => Promise<string>> = {
-    'an explicit em': (customer, fail) =>
-      orm.em.fork().transactional(async (em) => {
-        em.create(orders, { customer } as Order);
-        await em.flush();
-        const written = await dispatch.publisher.publishEvent(event(customer), { transaction: em });
-        if (fail) throw new Error('refused');
-        return written.id;
-      }),
-    'the ambient em.transactional() context': (customer, fail) =>
-      orm.em.transactional(async (em) => {
-        em.create(orders, { customer } as Order);
-        await em.flush();
-        const written = await dispatch.publisher.publishEvent(event(customer));
-        if (fail) throw new Error('refused');
-        return written.id;
-      }),
-    '@Transactional()': (customer, fail) => new OrderService(orm.em).place(customer, fail),
-  };
-
-  for (const [way, place] of Object.entries(ways)) {
-    it(`commits the event with the business row through ${way}`, async () => {
-      const customer = `c-${Math.random()}`;
-      const id = await place(customer, false);
-      expect(await customers(customer)).toBe(1);
-      expect((await dispatch.store.get(id))?.status).toBe('pending');
-      expect(created).toContain(id);
-    });
-
-    it(`rolls the event back with the business row through ${way}`, async () => {
-      const customer = `c-${Math.random()}`;
-      let id: string | undefined;
-      const spy = dispatch.publisher.publishEvent;
-      dispatch.publisher.publishEvent = async (input, options) => {
-        const written = await spy(input, options);
-        id = written.id;
-        return written;
-      };
-      try {
-        await expect(place(customer, true)).rejects.toThrow('refused');
-      } finally {
-        dispatch.publisher.publishEvent = spy;
-      }
-      expect(id).toBeDefined();
-      expect(await customers(customer)).toBe(0);
-      expect(await dispatch.store.get(id!)).toBeNull();
-      expect(created).not.toContain(id);
-    });
-  }
+  businessTransactionSuite({
+    dispatch: () => dispatch,
+    writeRow: async (em, customer) => {
+      (em as EntityManager).create(orders, { customer } as Order);
+      await (em as EntityManager).flush();
+    },
+    countRows: customers,
+    ways: {
+      'an explicit em': (work) => orm.em.fork().transactional((em) => work({ row: em, transaction: em })),
+      'the ambient em.transactional() context': (work) => orm.em.transactional((em) => work({ row: em })),
+      '@Transactional()': (work) => new OrderService(orm.em).place(work),
+    },
+  });
 
   it('writes and commits on its own outside any transaction', async () => {
     const written = await dispatch.publisher.publishEvent(event('alone'));

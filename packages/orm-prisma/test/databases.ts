@@ -2,6 +2,7 @@ import { outboxSchemaSql } from '@dispatch/store-sql';
 import {
   dropTables,
   MARIADB_TEST,
+  type OpenSqlDatabase,
   POSTGRES_TEST,
   type SqlDatabaseName,
   sqlDialectOf,
@@ -27,16 +28,9 @@ export type DatabaseKind = SqlDatabaseName;
  */
 export type TestPrisma = PostgresClient;
 
-/** A Prisma Client on one test database, with the pg Pool behind it on PostgreSQL. */
-export interface OpenDb {
-  kind: DatabaseKind;
+/** A Prisma Client on one test database; `exec` runs SQL with the database's own driver. */
+export interface OpenDb extends OpenSqlDatabase<pg.Pool> {
   prisma: TestPrisma;
-  pgPool?: pg.Pool | undefined;
-  /** SQLite: the database file. */
-  file?: string | undefined;
-  /** Run SQL on the database with its own driver, outside Prisma (placeholders in the driver's style). */
-  exec(sql: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
-  close(): Promise<void>;
 }
 
 /** A fresh SQLite file in a temporary folder, removed by `removeSqliteFiles`. */

@@ -1,5 +1,6 @@
 import { ConfigError, createStore, silentLogger } from '@dispatch/core';
 import { makeNewEvent } from '@dispatch/core/testing';
+import { expectSqliteOptionsRefused } from '@dispatch/store-sql/testing';
 import { POSTGRES_TEST, removeSqliteFiles } from '@dispatch/test-services/sql-databases';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
@@ -43,26 +44,14 @@ describe('options', () => {
     }
   });
 
-  it('rejects pgPool off PostgreSQL and a qualified table name on SQLite, naming the option', async () => {
-    const sqlite = await openDb('sqlite');
-    const postgres = await openDb('postgresql');
-    try {
-      const failure = createStore(
+  it('rejects pgPool off PostgreSQL and a qualified table name on SQLite, naming the option', () =>
+    expectSqliteOptionsRefused(openDb, (sqlite, postgres) =>
+      createStore(
         prismaStore,
         { prisma: sqlite.prisma, tableName: 'main.outbox', pgPool: postgres.pgPool },
         { logger: silentLogger },
-      ).then((store) => store.migrate());
-      await expect(failure).rejects.toBeInstanceOf(ConfigError);
-      await expect(failure).rejects.toThrow(
-        /OUTBOX_STORE\.OPTIONS\.tableName: SQLite takes a plain table name/,
-      );
-      await expect(failure).rejects.toThrow(/OUTBOX_STORE\.OPTIONS\.pgPool: is for PostgreSQL only/);
-    } finally {
-      await sqlite.close();
-      await postgres.close();
-      removeSqliteFiles();
-    }
-  });
+      ),
+    ).finally(removeSqliteFiles));
 
   it('cannot tell a client without a driver adapter, says so, and works once told the dialect', async () => {
     const open = await openDb('postgresql');

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeNewEvent } from '@dispatch/core/testing';
-import { describeTable } from '@dispatch/store-sql/testing';
+import { describeTable, expectEndToEnd, expectPendingModelRow } from '@dispatch/store-sql/testing';
 import { removeSqliteFiles, SQL_DATABASES, sqlDialectOf } from '@dispatch/test-services/sql-databases';
 import { afterAll, describe, expect, it } from 'vitest';
 import { outboxMigrationSql, outboxPrismaSchema } from '../src/index.js';
@@ -84,14 +84,7 @@ describe.each(SQL_DATABASES)('schema on %s', (kind) => {
         expect(Number(locks?.n)).toBe(4096);
       }
       // The store runs on it as it is, without its own migrate().
-      const event = makeNewEvent({ key: 'k' });
-      await store.insert([event], { transaction: undefined, onCommit: () => {} });
-      const [claimed] = await store.claim({ owner: 'w1', limit: 1, leaseMs: 10_000 });
-      expect(claimed?.id).toBe(event.id);
-      expect(await store.record('w1', [{ id: event.id, status: 'published' }])).toEqual({
-        applied: [event.id],
-        lost: [],
-      });
+      await expectEndToEnd(store);
     } finally {
       await store.close();
       await dropOutbox(open, viaMigrate);
@@ -109,16 +102,8 @@ describe.each(SQL_DATABASES)('schema on %s', (kind) => {
       const event = makeNewEvent({ key: 'k1', data: { total: 3 } });
       await store.insert([event], { transaction: undefined, onCommit: () => {} });
       const row = await open.prisma.runOutbox.findUnique({ where: { id: event.id } });
-      expect(row).toMatchObject({
-        id: event.id,
-        eventType: event.eventType,
-        orderingKey: 'k1',
-        status: 'pending',
-        attempts: 0,
-        createdAt: BigInt(event.createdAt.getTime()),
-        lockedUntil: null,
-      });
-      expect(JSON.parse(row?.data ?? 'null')).toEqual({ total: 3 });
+      // Prisma reads BIGINT as bigint (createdAt everywhere; seq is an Int on SQLite).
+      expectPendingModelRow(row, event, { bigint: kind === 'sqlite' ? ['createdAt'] : ['createdAt', 'seq'] });
       expect(await open.prisma.runOutbox.count({ where: { status: 'pending' } })).toBe(1);
     } finally {
       await store.close();

@@ -1,5 +1,6 @@
 import type { Dispatch } from '@dispatch/core';
 import { sleep } from '@dispatch/core/testing';
+import { businessTransactionSuite } from '@dispatch/store-sql/testing';
 import { removeSqliteFiles, SQL_DATABASES } from '@dispatch/test-services/sql-databases';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withOutboxTransaction } from '../src/index.js';
@@ -41,43 +42,24 @@ describe.each(SQL_DATABASES)('transactions on %s', (kind) => {
   const publish = async (transaction: unknown, customer: string) =>
     (await dispatch.publisher.publishEvent(event(customer), { transaction })).id;
 
-  const ways: Record<string, (tx: Tx, customer: string) => Promise<string>> = {
-    'an explicit tx': (tx, customer) => publish(tx, customer),
-    'the ambient transaction': (_tx, customer) => publish(undefined, customer),
-  };
-
-  for (const [way, write] of Object.entries(ways)) {
-    it(`commits the event with the business row through ${way}, and runs hooks after commit`, async () => {
-      const customer = `c-${Math.random()}`;
-      let before: boolean | undefined;
-      const id = await withOutboxTransaction(open.prisma, async (tx) => {
-        await tx.order.create({ data: { customer } });
-        const written = await write(tx, customer);
-        before = created.includes(written);
-        return written;
-      });
-      expect(before).toBe(false);
-      expect(created).toContain(id);
-      expect(await customers(customer)).toBe(1);
-      expect((await dispatch.store.get(id))?.status).toBe('pending');
-    });
-
-    it(`rolls the event back with the business row through ${way}`, async () => {
-      const customer = `c-${Math.random()}`;
-      let id = '';
-      await expect(
-        withOutboxTransaction(open.prisma, async (tx) => {
-          await tx.order.create({ data: { customer } });
-          id = await write(tx, customer);
-          throw new Error('refused');
-        }),
-      ).rejects.toThrow('refused');
-      expect(id).not.toBe('');
-      expect(await customers(customer)).toBe(0);
-      expect(await dispatch.store.get(id)).toBeNull();
-      expect(created).not.toContain(id);
-    });
-  }
+  businessTransactionSuite({
+    dispatch: () => dispatch,
+    writeRow: (tx, customer) => (tx as Tx).order.create({ data: { customer } }),
+    countRows: customers,
+    ways: {
+      'an explicit tx': (work) =>
+        withOutboxTransaction(open.prisma, (tx) => work({ row: tx, transaction: tx })),
+      'the ambient transaction': (work) => withOutboxTransaction(open.prisma, (tx) => work({ row: tx })),
+    },
+    nesting: {
+      transaction: (work) => withOutboxTransaction(open.prisma, work),
+      nest: {
+        withOutboxTransaction: (outer, work) => withOutboxTransaction(outer as Tx, work),
+        "Prisma's tx.$transaction": (outer, work) => (outer as Tx).$transaction(work),
+      },
+    },
+    ambient: true,
+  });
 
   it('drops the events and hooks of a rolled-back nested transaction, whichever handle wrote them', async () => {
     const ids: Record<string, string> = {};
@@ -102,37 +84,6 @@ describe.each(SQL_DATABASES)('transactions on %s', (kind) => {
       expect(created).not.toContain(dropped);
     }
     expect(created).toEqual(expect.arrayContaining([ids.kept, ids.after]));
-  });
-
-  it('runs the hooks of released nested transactions only when the outer transaction commits', async () => {
-    let inner = '';
-    let afterRelease: boolean | undefined;
-    await withOutboxTransaction(open.prisma, async (tx) => {
-      // Nesting through the wrapper and through Prisma's own tx.$transaction.
-      await withOutboxTransaction(tx, async (nested) => {
-        await nested.$transaction(async (deeper) => {
-          inner = await publish(deeper, 'deep');
-        });
-      });
-      afterRelease = created.includes(inner);
-    });
-    expect(afterRelease).toBe(false);
-    expect(created).toContain(inner);
-    expect((await dispatch.store.get(inner))?.status).toBe('pending');
-  });
-
-  it('leaves nothing when the outer transaction rolls back after a nested one was released', async () => {
-    let inner = '';
-    await expect(
-      withOutboxTransaction(open.prisma, async (tx) => {
-        await tx.$transaction(async (nested) => {
-          inner = await publish(nested, 'nested');
-        });
-        throw new Error('outer refused');
-      }),
-    ).rejects.toThrow('outer refused');
-    expect(await dispatch.store.get(inner)).toBeNull();
-    expect(created).not.toContain(inner);
   });
 
   it('rolls back, and runs no hook, when Prisma’s transaction timeout ends it', async () => {

@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { createStore, type OutboxStore, silentLogger } from '@dispatch/core';
 import { describeTable } from '@dispatch/store-sql/testing';
 import {
   dropTables,
@@ -8,12 +7,12 @@ import {
   type QualifiedTable,
   qualifiedTable,
   quoteIdentifier,
-  removeSqliteFiles,
   type SqlDatabaseName,
   sqlDialectOf,
   temporarySqliteFile,
   uniqueTableNames,
 } from '@dispatch/test-services/sql-databases';
+import { type MigratedStore, migratedStore } from '@dispatch/test-services/store-dispatch';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { outboxSchemaSql, typeormStore } from '../src/index.js';
 
@@ -117,45 +116,27 @@ export async function dropOutbox(
 }
 
 /** A schema-qualified outbox table (a fresh schema on PostgreSQL), and how to drop it. */
-export function qualifiedOutbox(
-  dataSource: DataSource,
-  name: 'postgresql' | 'mariadb',
-): QualifiedTable & { drop(): Promise<void> } {
-  const qualified = qualifiedTable(name, uniqueTable);
-  return {
-    ...qualified,
-    drop: async () => {
-      if (qualified.dropSchema) await sql(dataSource, qualified.dropSchema);
-      else await dropOutbox(dataSource, name, qualified.tableName);
-    },
-  };
-}
+export const qualifiedOutbox = (dataSource: DataSource, name: 'postgresql' | 'mariadb'): QualifiedTable =>
+  qualifiedTable(name, uniqueTable, {
+    run: (statement) => sql(dataSource, statement),
+    dropOutbox: (tableName) => dropOutbox(dataSource, name, tableName),
+  });
 
 /** `identifier` quoted for raw SQL on `name`. */
 export const quote = quoteIdentifier;
 
 /** A migrated store on a fresh table, and how to drop the table and close it all. */
-export interface TestOutbox {
+export interface TestOutbox extends MigratedStore {
   dataSource: DataSource;
-  store: OutboxStore;
-  tableName: string;
-  close(): Promise<void>;
 }
 
 export async function openOutbox(name: DatabaseName, prefix: string): Promise<TestOutbox> {
   const dataSource = await openDataSource(name);
   const tableName = uniqueTable(prefix);
-  const store = await createStore(typeormStore, { dataSource, tableName }, { logger: silentLogger });
-  await store.migrate();
-  return {
-    dataSource,
-    store,
-    tableName,
-    async close() {
-      await store.close();
-      await dropOutbox(dataSource, name, tableName);
-      await dataSource.destroy();
-      removeSqliteFiles();
-    },
-  };
+  const migrated = await migratedStore(
+    typeormStore,
+    { dataSource, tableName },
+    { dropOutbox: (table) => dropOutbox(dataSource, name, table), close: () => dataSource.destroy() },
+  );
+  return { dataSource, ...migrated };
 }

@@ -2,6 +2,7 @@ import type { Dispatch } from '@dispatch/core';
 import { removeSqliteFiles } from '@dispatch/test-services/sql-databases';
 import { dispatchOnStore } from '@dispatch/test-services/store-dispatch';
 import { type DataSource, EntitySchema } from 'typeorm';
+import { afterAll, beforeAll } from 'vitest';
 import { type TypeOrmStoreOptions, typeormStore } from '../src/index.js';
 import { type DatabaseName, dropOutbox, dropTableOn, openDataSource, uniqueTable } from './databases.js';
 
@@ -87,4 +88,20 @@ export async function openOrdersSetup(
       removeSqliteFiles();
     },
   };
+}
+
+/**
+ * An `openOrdersSetup` opened before the tests of the enclosing `describe` and closed after them:
+ * its members are there once the tests run.
+ */
+export function ordersSetupForTests(
+  db: DatabaseName,
+  options: Parameters<typeof openOrdersSetup>[1],
+): OrdersSetup {
+  const setup = {} as OrdersSetup;
+  beforeAll(async () => {
+    Object.assign(setup, await openOrdersSetup(db, options));
+  });
+  afterAll(() => setup.close?.());
+  return setup;
 }

@@ -1,5 +1,6 @@
 import { createStore, silentLogger } from '@dispatch/core';
 import { makeNewEvent } from '@dispatch/core/testing';
+import { expectPendingModelRow } from '@dispatch/store-sql/testing';
 import { removeSqliteFiles, SQL_DATABASES } from '@dispatch/test-services/sql-databases';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createOutboxEntity, createOutboxMigration, typeormStore } from '../src/index.js';
@@ -77,17 +78,7 @@ describe.each(SQL_DATABASES)('schema on %s', (db) => {
       const event = makeNewEvent({ key: 'k1', data: { total: 3 } });
       await outbox.store.insert([event], { transaction: undefined, onCommit: () => {} });
       const row = await reader.getRepository(entity).findOneByOrFail({ id: event.id });
-      expect(row).toMatchObject({
-        id: event.id,
-        eventType: event.eventType,
-        orderingKey: 'k1',
-        status: 'pending',
-        attempts: 0,
-        createdAt: event.createdAt.getTime(),
-        lockedUntil: null,
-      });
-      expect(typeof row.seq).toBe('number');
-      expect(JSON.parse(row.data ?? 'null')).toEqual({ total: 3 });
+      expectPendingModelRow({ ...row }, event);
     } finally {
       await reader.destroy();
       await outbox.close();

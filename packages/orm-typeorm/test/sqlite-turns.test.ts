@@ -1,9 +1,7 @@
-import type { Dispatch } from '@dispatch/core';
 import { sleep } from '@dispatch/core/testing';
-import type { DataSource, EntitySchema } from 'typeorm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { uniqueTable } from './databases.js';
-import { event, type Order, type OrdersSetup, openOrdersSetup } from './harness.js';
+import { event, ordersSetupForTests } from './harness.js';
 
 // TypeORM's better-sqlite3 driver has one connection and one query runner for everything: two
 // transactions open at the same time would nest into each other. The store makes
@@ -11,29 +9,18 @@ import { event, type Order, type OrdersSetup, openOrdersSetup } from './harness.
 describe('the one SQLite connection', () => {
   const outbox = uniqueTable('turns');
   const created: string[] = [];
-  let setup: OrdersSetup;
-  let orders: EntitySchema<Order>;
-  let dataSource: DataSource;
-  let dispatch: Dispatch;
-  let strict: Dispatch;
+  const setup = ordersSetupForTests('sqlite', { outbox, created });
 
-  beforeAll(async () => {
-    setup = await openOrdersSetup('sqlite', { outbox, created });
-    ({ orders, dataSource, dispatch, strict } = setup);
-  });
-
-  afterAll(() => setup.close());
-
-  const customers = (customer: string) => dataSource.getRepository(orders).countBy({ customer });
+  const customers = (customer: string) => setup.dataSource.getRepository(setup.orders).countBy({ customer });
 
   it('runs concurrent dataSource.transaction() calls one after the other, each committing or rolling back alone', async () => {
     const steps: string[] = [];
     const results = await Promise.allSettled(
       ['a', 'b', 'c'].map((name) =>
-        dataSource.transaction(async (manager) => {
+        setup.dataSource.transaction(async (manager) => {
           steps.push(`${name} begins`);
-          await manager.getRepository(orders).insert({ customer: `turn-${name}` });
-          const written = await dispatch.publisher.publishEvent(event(name), { transaction: manager });
+          await manager.getRepository(setup.orders).insert({ customer: `turn-${name}` });
+          const written = await setup.dispatch.publisher.publishEvent(event(name), { transaction: manager });
           await sleep(20);
           steps.push(`${name} ends`);
           if (name === 'b') throw new Error(`refused ${written.id}`);
@@ -48,29 +35,31 @@ describe('the one SQLite connection', () => {
     const [a, b, c] = results;
     for (const kept of [a, c]) {
       const id = (kept as PromiseFulfilledResult<string>).value;
-      expect((await dispatch.store.get(id))?.status).toBe('pending');
+      expect((await setup.dispatch.store.get(id))?.status).toBe('pending');
       expect(created).toContain(id);
     }
     const droppedId = String((b as PromiseRejectedResult).reason.message).split(' ')[1] as string;
-    expect(await dispatch.store.get(droppedId)).toBeNull();
+    expect(await setup.dispatch.store.get(droppedId)).toBeNull();
     expect(created).not.toContain(droppedId);
   });
 
   it('holds a claim of its own until an open transaction ends, so the claim never joins it', async () => {
-    const written = await dispatch.publisher.publishEvent(event('due'));
+    const written = await setup.dispatch.publisher.publishEvent(event('due'));
     let claimedWhileOpen: number | undefined;
     let release = () => {};
-    const open = dataSource.transaction(async (manager) => {
-      await manager.getRepository(orders).insert({ customer: 'holding' });
+    const open = setup.dataSource.transaction(async (manager) => {
+      await manager.getRepository(setup.orders).insert({ customer: 'holding' });
       await new Promise<void>((resolve) => {
         release = resolve;
       });
     });
     await sleep(20);
-    const claim = dispatch.store.claim({ owner: 'w-turns', limit: 100, leaseMs: 10_000 }).then((rows) => {
-      claimedWhileOpen = rows.length;
-      return rows;
-    });
+    const claim = setup.dispatch.store
+      .claim({ owner: 'w-turns', limit: 100, leaseMs: 10_000 })
+      .then((rows) => {
+        claimedWhileOpen = rows.length;
+        return rows;
+      });
     await sleep(100);
     expect(claimedWhileOpen).toBeUndefined();
     release();
@@ -82,35 +71,37 @@ describe('the one SQLite connection', () => {
   it('inside a transaction, publishEvent without { transaction } joins it, and the store reads without waiting', async () => {
     let id = '';
     await expect(
-      dataSource.transaction(async (manager) => {
-        await manager.getRepository(orders).insert({ customer: 'joined' });
-        id = (await strict.publisher.publishEvent(event('joined'))).id;
+      setup.dataSource.transaction(async (manager) => {
+        await manager.getRepository(setup.orders).insert({ customer: 'joined' });
+        id = (await setup.strict.publisher.publishEvent(event('joined'))).id;
         // The store's own read runs on the connection, inside this transaction, instead of waiting.
-        expect((await dispatch.store.get(id))?.status).toBe('pending');
+        expect((await setup.dispatch.store.get(id))?.status).toBe('pending');
         expect(created).not.toContain(id);
         throw new Error('rolled back');
       }),
     ).rejects.toThrow('rolled back');
-    expect(await dispatch.store.get(id)).toBeNull();
+    expect(await setup.dispatch.store.get(id)).toBeNull();
     expect(await customers('joined')).toBe(0);
     expect(created).not.toContain(id);
 
-    const kept = await dataSource.transaction(() => strict.publisher.publishEvent(event('joined')));
+    const kept = await setup.dataSource.transaction(() =>
+      setup.strict.publisher.publishEvent(event('joined')),
+    );
     expect(created).toContain(kept.id);
   });
 
   it('treats a dataSource.transaction() inside another one as a savepoint of it, as TypeORM does', async () => {
     let inner = '';
-    await dataSource.transaction(async (outer) => {
-      const kept = await dispatch.publisher.publishEvent(event('outer'), { transaction: outer });
+    await setup.dataSource.transaction(async (outer) => {
+      const kept = await setup.dispatch.publisher.publishEvent(event('outer'), { transaction: outer });
       await expect(
-        dataSource.transaction(async (nested) => {
-          inner = (await dispatch.publisher.publishEvent(event('inner'), { transaction: nested })).id;
+        setup.dataSource.transaction(async (nested) => {
+          inner = (await setup.dispatch.publisher.publishEvent(event('inner'), { transaction: nested })).id;
           throw new Error('inner refused');
         }),
       ).rejects.toThrow('inner refused');
-      expect((await dispatch.store.get(kept.id))?.status).toBe('pending');
+      expect((await setup.dispatch.store.get(kept.id))?.status).toBe('pending');
     });
-    expect(await dispatch.store.get(inner)).toBeNull();
+    expect(await setup.dispatch.store.get(inner)).toBeNull();
   });
 });

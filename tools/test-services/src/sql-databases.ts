@@ -76,24 +76,41 @@ export async function dropTables(
 export interface QualifiedTable {
   schema: string;
   tableName: string;
-  /** PostgreSQL: the statement that drops the schema made for it, tables and all. */
-  dropSchema: string | null;
+  /** Drop the schema made for it, tables and all (PostgreSQL), or the outbox table (MariaDB). */
+  drop(): Promise<void>;
 }
 
 /**
  * A schema-qualified table of a test: in a fresh schema on PostgreSQL (the store creates it), in
- * the test database on MariaDB (where a schema is a database).
+ * the test database on MariaDB (where a schema is a database). `run` runs raw SQL, `dropOutbox`
+ * drops an outbox table.
  */
 export function qualifiedTable(
   name: 'postgresql' | 'mariadb',
   uniqueTable: (prefix: string) => string,
+  drop: { run(statement: string): Promise<unknown>; dropOutbox(tableName: string): Promise<void> },
 ): QualifiedTable {
   const schema = name === 'postgresql' ? uniqueTable('schema') : MARIADB_TEST.database;
+  const tableName = `${schema}.${uniqueTable('qualified')}`;
   return {
     schema,
-    tableName: `${schema}.${uniqueTable('qualified')}`,
-    dropSchema: name === 'postgresql' ? `DROP SCHEMA IF EXISTS "${schema}" CASCADE` : null,
+    tableName,
+    drop: async () => {
+      if (name === 'postgresql') await drop.run(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      else await drop.dropOutbox(tableName);
+    },
   };
+}
+
+/** An ORM's client on one test database, with the pg Pool behind it on PostgreSQL. */
+export interface OpenSqlDatabase<Pool = unknown> {
+  kind: SqlDatabaseName;
+  pgPool?: Pool | undefined;
+  /** SQLite: the database file. */
+  file?: string | undefined;
+  /** Run SQL on the database directly, outside any store (placeholders in the driver's style). */
+  exec(sql: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
+  close(): Promise<void>;
 }
 
 const VERSION_QUERIES = /^SELECT (current_setting\('server_version'\)|VERSION\(\)|sqlite_version\(\)) AS n$/;

@@ -9,6 +9,7 @@ import {
   type StoreDefinition,
   silentLogger,
 } from '@dispatch/core';
+import { removeSqliteFiles } from './sql-databases.js';
 
 /** A backend that accepts everything: for tests about the store. */
 export const acceptAll = defineBackend({
@@ -69,5 +70,36 @@ export function claimerStore<Context, O>(
         await connections.close();
       },
     };
+  };
+}
+
+/** A migrated store on a test's table, and how to drop the table and release it all. */
+export interface MigratedStore {
+  store: OutboxStore;
+  tableName: string;
+  close(): Promise<void>;
+}
+
+/**
+ * `store` created with `options` (on the test's `tableName`) and migrated. Its `close` closes the
+ * store, drops the table with `release.dropOutbox`, runs `release.close` and removes the
+ * temporary SQLite files.
+ */
+export async function migratedStore<O>(
+  store: StoreDefinition<O>,
+  options: Record<string, unknown> & { tableName: string },
+  release: { dropOutbox(tableName: string): Promise<void>; close(): Promise<void> },
+): Promise<MigratedStore> {
+  const created = await createStore(store, options as O, { logger: silentLogger });
+  await created.migrate();
+  return {
+    store: created,
+    tableName: options.tableName,
+    close: async () => {
+      await created.close();
+      await release.dropOutbox(options.tableName);
+      await release.close();
+      removeSqliteFiles();
+    },
   };
 }

@@ -1,6 +1,7 @@
 import { makeNewEvent } from '@dispatch/core/testing';
 import { describe, expect, it } from 'vitest';
 import { outboxSchemaSql } from '../outbox-schema.js';
+import { expectEndToEnd } from './outbox-rows.js';
 import { type SuiteContext, uniqueTable } from './suite-context.js';
 
 async function currentDatabase(context: SuiteContext): Promise<string> {
@@ -93,16 +94,7 @@ export function tableSuite(context: SuiteContext): void {
         try {
           await store.migrate();
           await store.migrate();
-          const event = makeNewEvent({ key: 'k' });
-          await opened.transaction((transaction) =>
-            store.insert([event], { transaction, onCommit: () => {} }),
-          );
-          const [claimed] = await store.claim({ owner: 'w1', limit: 1, leaseMs: 10_000 });
-          expect(claimed?.id).toBe(event.id);
-          expect(await store.record('w1', [{ id: event.id, status: 'published' }])).toEqual({
-            applied: [event.id],
-            lost: [],
-          });
+          await expectEndToEnd(store, opened.transaction);
         } finally {
           try {
             if (postgresql) await opened.sql.run(`DROP SCHEMA IF EXISTS ${opened.sql.quote(schema)} CASCADE`);
