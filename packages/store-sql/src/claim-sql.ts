@@ -90,13 +90,15 @@ function windowSql(t: string, now: string, alias: string, values: ClaimValues, h
  * A row alias's key head, for a LATERAL join (PostgreSQL): its earliest non-final event, or, when
  * continuing, the earliest that is not one of the owner's live leases. Joined, not a sub-select,
  * so the planner memoizes it per key: a claim of 500 events of one key looks its head up once.
- * `floor`, the table's earliest non-final seq, starts the key's index range there: without it,
+ * `floor`, the earliest seq the claim could take, starts the key's index range there: without it,
  * each lookup first steps over the key's published rows that vacuum has not yet removed.
  */
-function headSql(t: string, now: string, alias: string, values: ClaimValues, floor?: string): string {
+function headSql(t: string, now: string, alias: string, values: ClaimValues, floor?: () => string): string {
+  // Below the floor every row is final or the owner's own live lease; above it, the owner's own
+  // leases still do not count (a batch of its own need not be one range of seqs).
   const own = values.continuing ? ` AND ${notOwnLeaseSql('m', now, values.owner())}` : '';
   // The outer-only condition comes first: for an unkeyed row the lookup (and the floor) never runs.
-  const from = floor ? ` AND m.seq >= ${floor}` : '';
+  const from = floor ? ` AND m.seq >= ${floor()}` : '';
   return `SELECT m.seq, m.status, m.available_at, m.backend FROM ${t} m
     WHERE ${alias}.ordering_key IS NOT NULL AND m.ordering_key = ${alias}.ordering_key${from} AND m.status IN ${NON_FINAL}${own} ORDER BY m.ordering_key, m.seq LIMIT 1`;
 }
@@ -133,11 +135,13 @@ LIMIT ${values.limit()}`;
  * so a claim that finds every key held costs the window plus a cheap pass over the rest; with no
  * such lease (one worker, or no keys) it is a plain locked scan.
  */
-export function lockedChoiceSql(t: string, now: string, values: ClaimValues, floor?: string): string {
-  // Rendered in the order they are written, for `?` placeholders. The bound is a filter, not an
-  // index condition: as one, it made the scan slow down with every batch drained before vacuum.
+export function lockedChoiceSql(t: string, now: string, values: ClaimValues, floor?: () => string): string {
+  // Rendered in the order they are written, for `?` placeholders. The window's bound is a filter,
+  // not an index condition: as one, it made the scan slow down with every batch drained before
+  // vacuum. The floor is one: the scan starts past the rows that cannot be claimed.
   const head = headSql(t, now, 'e', values, floor);
-  const claimable = `${windowSql(t, now, 'e', values, 'hd')} AND ${notHeldSql(t, now, 'e', values)}`;
+  const from = floor ? `e.seq >= ${floor()} AND ` : '';
+  const claimable = `${from}${windowSql(t, now, 'e', values, 'hd')} AND ${notHeldSql(t, now, 'e', values)}`;
   const other = values.continuing ? ` AND p.lease_owner <> ${values.owner()}` : '';
   const held = `SELECT 1 FROM ${t} p WHERE p.ordering_key IS NOT NULL AND p.status = 'processing' AND p.locked_until > ${now}${other}`;
   const window = `SELECT x.seq FROM ${t} x WHERE ${windowSql(t, now, 'x', values)} ORDER BY x.seq LIMIT ${values.window()}`;

@@ -1,5 +1,12 @@
 import { type ClaimRequest, MAX_ATTEMPT_HISTORY, type NewEvent } from '@dispatch/core';
-import { Bindings, type ClaimValues, keyRunsSql, lockedChoiceSql, WINDOW_FACTOR } from './claim-sql.js';
+import {
+  Bindings,
+  type ClaimValues,
+  keyRunsSql,
+  lockedChoiceSql,
+  notOwnLeaseSql,
+  WINDOW_FACTOR,
+} from './claim-sql.js';
 import { INSERT_CHUNK, type SqlDialect } from './dialect.js';
 import type { SqlRow } from './executor.js';
 import { INSERT_COLUMNS, insertRowSql, insertValues } from './row-mapping.js';
@@ -25,10 +32,13 @@ const ASYNC_COMMIT_CTE = `no_flush AS (SELECT set_config('synchronous_commit', '
 /** The claim in one statement: choose and lock (SKIP LOCKED), cut to key runs, and lease. */
 function claimSql(table: SqlTable, values: ClaimValues): string {
   const { t, now } = table;
-  // Every non-final row has a seq from here on, in the statement's one snapshot: the key heads'
-  // lookups start at it. Uncorrelated, so PostgreSQL computes it once per claim.
-  const floor = `(SELECT min(f.seq) FROM ${t} f WHERE f.status IN ${NON_FINAL})`;
-  return `WITH ${ASYNC_COMMIT_CTE}, candidates AS (${lockedChoiceSql(t, now, values, floor)}),
+  // Every row before this seq is final or, when continuing, the owner's own live lease (its
+  // previous batch), in the statement's one snapshot: the scan and the key heads' lookups start at
+  // it. Uncorrelated, so PostgreSQL computes it once per claim.
+  const own = values.continuing ? ` AND ${notOwnLeaseSql('f', now, values.owner())}` : '';
+  const floor = `floor AS (SELECT min(f.seq) AS seq FROM ${t} f WHERE f.status IN ${NON_FINAL}${own})`;
+  return `WITH ${ASYNC_COMMIT_CTE}, ${floor},
+candidates AS (${lockedChoiceSql(t, now, values, () => '(SELECT seq FROM floor)')}),
 picked AS (${keyRunsSql(t, now, 'candidates', values, { withHead: true })})
 UPDATE ${t} AS t SET status = 'processing', lease_owner = ${values.owner()}, locked_until = ${now} + ${values.lease()},
   attempts = t.attempts + 1, updated_at = ${now}

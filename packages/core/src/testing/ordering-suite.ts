@@ -167,6 +167,17 @@ export function describePerKeyOrdering(context: StoreSuiteContext): void {
       expect(ids(again)).toEqual(ids(a.slice(1)));
     });
 
+    it('lets an owner continue its runs when an older event of another key is leased by someone else', async () => {
+      const store = await fresh();
+      const [x] = await seed(store, 1, { key: 'x' });
+      const a = await seed(store, 3, { key: 'a' });
+      expect(ids(await store.claim({ owner: 'w2', limit: 1, leaseMs: LONG_LEASE }))).toEqual([x!.id]);
+      expect(ids(await store.claim({ owner: 'w1', limit: 1, leaseMs: LONG_LEASE }))).toEqual([a[0]!.id]);
+      // The owner's lease of a[0] comes after w2's of x: it still does not hold the owner's own key back.
+      const next = await store.claim({ owner: 'w1', limit: 10, leaseMs: LONG_LEASE, continueRuns: true });
+      expect(ids(next)).toEqual(ids(a.slice(1)));
+    });
+
     it('a run racing a second worker', async () => {
       const store = await fresh();
       const hot: NewEvent[] = [];
