@@ -7,6 +7,7 @@ it('exports the public API only', async () => {
     'Worker',
     'WorkerMetrics',
     'createWorker',
+    'pausedBackends',
     'runCleanup',
     'runCli',
     'startMetricsServer',

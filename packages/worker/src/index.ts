@@ -4,6 +4,7 @@ export { type MetricsServer, type MetricsServerOptions, startMetricsServer } fro
 export { runCli } from './program.js';
 export {
   type DependencyState,
+  pausedBackends,
   type Readiness,
   ReadinessCheck,
   type ReadinessOptions,

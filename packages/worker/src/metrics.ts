@@ -84,23 +84,13 @@ export class WorkerMetrics {
   };
 
   constructor(meter: Meter = metrics.getMeter('@dispatch/worker')) {
+    const events = (name: string, description: string) =>
+      meter.createCounter(`dispatch.events.${name}`, { description, unit: '{event}' });
     this.#otel = {
-      published: meter.createCounter('dispatch.events.published', {
-        description: 'Events the backend accepted.',
-        unit: '{event}',
-      }),
-      retried: meter.createCounter('dispatch.events.retried', {
-        description: 'Failed attempts scheduled for a retry.',
-        unit: '{event}',
-      }),
-      failed: meter.createCounter('dispatch.events.failed', {
-        description: 'Events marked failed (rejected or out of retries).',
-        unit: '{event}',
-      }),
-      released: meter.createCounter('dispatch.events.released', {
-        description: 'Events given back without using an attempt.',
-        unit: '{event}',
-      }),
+      published: events('published', 'Events the backend accepted.'),
+      retried: events('retried', 'Failed attempts scheduled for a retry.'),
+      failed: events('failed', 'Events marked failed (rejected or out of retries).'),
+      released: events('released', 'Events given back without using an attempt.'),
       duration: meter.createHistogram('dispatch.publish.duration', {
         description: 'Duration of one backend publish call.',
         unit: 's',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ReadinessCheck } from './readiness.js';
+import { pausedBackends, ReadinessCheck } from './readiness.js';
 
 const healthy = { health: async () => ({ ok: true }) };
 
@@ -86,5 +86,13 @@ describe('ReadinessCheck', () => {
     now = 1000;
     await check.check();
     expect(calls).toBe(2);
+  });
+});
+
+describe('pausedBackends', () => {
+  it('names the backends a worker reports down', () => {
+    const status = { a: { up: true }, b: { up: false }, c: { up: false } };
+    expect(pausedBackends(status)).toEqual(new Set(['b', 'c']));
+    expect(pausedBackends({ a: { up: true } })).toEqual(new Set());
   });
 });

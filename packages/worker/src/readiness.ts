@@ -25,6 +25,15 @@ export interface ReadinessOptions {
   now?: (() => number) | undefined;
 }
 
+/** The backends a worker has paused, from its `backendStatus()`: what `paused` answers. */
+export function pausedBackends(status: Readonly<Record<string, { up: boolean }>>): Set<string> {
+  return new Set(
+    Object.entries(status)
+      .filter(([, backend]) => !backend.up)
+      .map(([name]) => name),
+  );
+}
+
 /**
  * Readiness of a worker's dependencies: the store's and each backend's own health checks, run
  * together with a time limit, plus the worker's paused backends. Answers are reused for `cacheMs`

@@ -3,7 +3,7 @@ import { openDispatch } from '../cli-context.js';
 import type { CliIo } from '../cli-io.js';
 import { DEFAULT_HEAP_GROWING_PERCENT, limitHeapGrowth } from '../heap-growth.js';
 import { type MetricsServer, startMetricsServer } from '../metrics-server.js';
-import { ReadinessCheck } from '../readiness.js';
+import { pausedBackends, ReadinessCheck } from '../readiness.js';
 import { Worker } from '../worker.js';
 
 export interface WorkerCommandOptions {
@@ -63,12 +63,7 @@ export async function workerCommand(options: WorkerCommandOptions, io: CliIo): P
       const readiness = new ReadinessCheck({
         store: dispatch.store,
         backends: dispatch.backends,
-        paused: () =>
-          new Set(
-            Object.entries(worker.backendStatus())
-              .filter(([, status]) => !status.up)
-              .map(([name]) => name),
-          ),
+        paused: () => pausedBackends(worker.backendStatus()),
       });
       server = await startMetricsServer({
         worker,

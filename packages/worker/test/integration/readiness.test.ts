@@ -1,6 +1,12 @@
 import type { Dispatch } from '@dispatch/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type MetricsServer, ReadinessCheck, startMetricsServer, Worker } from '../../src/index.js';
+import {
+  type MetricsServer,
+  pausedBackends,
+  ReadinessCheck,
+  startMetricsServer,
+  Worker,
+} from '../../src/index.js';
 import { memoryOutboxOnRedis, redisReady, throwawayRedis } from './services.js';
 
 const ready = await redisReady();
@@ -28,12 +34,7 @@ describe.skipIf(!ready)('/livez, /readyz and /healthz through an outage of a thr
     const readiness = new ReadinessCheck({
       store: dispatch.store,
       backends: dispatch.backends,
-      paused: () =>
-        new Set(
-          Object.entries(worker.backendStatus())
-            .filter(([, s]) => !s.up)
-            .map(([n]) => n),
-        ),
+      paused: () => pausedBackends(worker.backendStatus()),
       cacheMs: 0,
       timeoutMs: 1500,
     });
