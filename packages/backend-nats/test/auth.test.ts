@@ -8,7 +8,7 @@ import { sparePort } from '@dispatch/test-services/spare-port';
 import { writeCertificates } from '@dispatch/test-services/tls-ca';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NatsOptionsInput } from '../src/index.js';
-import { kinds, makeEvents, openBackend } from './helpers.js';
+import { makeEvents, openBackend, outcomeKinds } from './helpers.js';
 
 const PASSWORD = 'TopSecret9-pw';
 const WRONG = 'WrongSecret8-pw';
@@ -41,7 +41,7 @@ describe('credentials never show', () => {
       servers: `nats://alice:${PASSWORD}@127.0.0.1:${port}`,
       connect_timeout: 1,
     });
-    expect(kinds(outcomes)).toEqual(['unavailable', 'unavailable']);
+    expect(outcomeKinds(outcomes)).toEqual(['unavailable', 'unavailable']);
     expect(text).toContain(`Cannot connect to NATS at nats://127.0.0.1:${port}`);
     expect(text).not.toContain(PASSWORD);
     expect(text).not.toContain('alice');
@@ -68,7 +68,7 @@ describe('user and password', () => {
       { servers: `nats://alice:${encodeURIComponent(PASSWORD)}@127.0.0.1:${server.port}` },
     ]) {
       const { outcomes, text } = await exercise({ ...options, stream: 'AUTH' });
-      expect(kinds(outcomes)).toEqual(['published', 'published']);
+      expect(outcomeKinds(outcomes)).toEqual(['published', 'published']);
       expect(text).not.toContain(PASSWORD);
     }
   });
@@ -80,7 +80,7 @@ describe('user and password', () => {
       password: WRONG,
       stream: 'AUTH',
     });
-    expect(kinds(outcomes)).toEqual(['unavailable', 'unavailable']);
+    expect(outcomeKinds(outcomes)).toEqual(['unavailable', 'unavailable']);
     expect(text).toMatch(/Authorization Violation/);
     expect(text).not.toContain(WRONG);
     expect(text).not.toContain(PASSWORD);
@@ -100,10 +100,10 @@ describe('token', () => {
 
   it('logs in with the token and never shows it; without it the server refuses', async () => {
     const good = await exercise({ servers: server.url, token: TOKEN, stream: 'TOKEN' });
-    expect(kinds(good.outcomes)).toEqual(['published', 'published']);
+    expect(outcomeKinds(good.outcomes)).toEqual(['published', 'published']);
     expect(good.text).not.toContain(TOKEN);
     const none = await exercise({ servers: server.url, stream: 'TOKEN', connect_timeout: 1 });
-    expect(kinds(none.outcomes)).toEqual(['unavailable', 'unavailable']);
+    expect(outcomeKinds(none.outcomes)).toEqual(['unavailable', 'unavailable']);
   });
 });
 
@@ -141,7 +141,7 @@ describe('TLS', () => {
       tls: { ca: join(dir, 'ca.crt'), cert: join(dir, 'client.crt'), key: join(dir, 'client.key') },
       stream: 'TLS',
     });
-    expect(kinds(outcomes)).toEqual(['published', 'published']);
+    expect(outcomeKinds(outcomes)).toEqual(['published', 'published']);
   });
 
   it('is "unavailable" without the client certificate, or without trusting the CA', async () => {
@@ -151,16 +151,16 @@ describe('TLS', () => {
       stream: 'TLS',
       connect_timeout: 2,
     });
-    expect(kinds(noCert.outcomes)).toEqual(['unavailable', 'unavailable']);
+    expect(outcomeKinds(noCert.outcomes)).toEqual(['unavailable', 'unavailable']);
     const untrusted = await exercise({ servers: server.url, tls: true, stream: 'TLS', connect_timeout: 2 });
-    expect(kinds(untrusted.outcomes)).toEqual(['unavailable', 'unavailable']);
+    expect(outcomeKinds(untrusted.outcomes)).toEqual(['unavailable', 'unavailable']);
     expect(untrusted.text).toMatch(/certificate/i);
   });
 
   it('names a TLS file that cannot be read', async () => {
     const missing = join(dir, 'missing-ca.crt');
     const { outcomes, text } = await exercise({ servers: server.url, tls: { ca: missing }, stream: 'TLS' });
-    expect(kinds(outcomes)).toEqual(['unavailable', 'unavailable']);
+    expect(outcomeKinds(outcomes)).toEqual(['unavailable', 'unavailable']);
     expect(text).toContain(`tls.ca: cannot read \\"${missing}\\" (no such file)`);
   });
 });

@@ -2,7 +2,7 @@ import { makeOutboxEvent } from '@dispatch/core/testing';
 import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deleteStreams, inspector, kinds, openBackend, testTarget } from './helpers.js';
+import { deleteStreams, inspector, openBackend, outcomeKinds, testTarget } from './helpers.js';
 
 describe("the README's consumer", () => {
   let nc: NatsConnection;
@@ -48,7 +48,7 @@ describe("the README's consumer", () => {
     const other = makeOutboxEvent({ eventType: 'user.signed-up' });
     try {
       const batch = [...orders.slice(0, 1), other, ...orders.slice(1)];
-      expect(kinds(await backend.publish(batch))).toEqual(Array(4).fill('published'));
+      expect(outcomeKinds(await backend.publish(batch))).toEqual(Array(4).fill('published'));
     } finally {
       await backend.close();
     }

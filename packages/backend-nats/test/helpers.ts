@@ -1,12 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import {
-  type Backend,
-  createBackend,
-  type Logger,
-  type OutboxEvent,
-  type PublishOutcome,
-  silentLogger,
-} from '@dispatch/core';
+import { type Backend, createBackend, type Logger, type OutboxEvent, silentLogger } from '@dispatch/core';
 import { makeOutboxEvent } from '@dispatch/core/testing';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
@@ -33,8 +26,7 @@ export function makeEvents(count: number, overrides: Partial<OutboxEvent> = {}):
   return Array.from({ length: count }, (_, n) => makeOutboxEvent({ data: { n }, ...overrides }));
 }
 
-export const kinds = (outcomes: readonly PublishOutcome[]) =>
-  outcomes.map((outcome) => (outcome.ok ? 'published' : outcome.failure));
+export { outcomeKinds } from '@dispatch/core/testing';
 
 /** A backend built the way Dispatch builds it: options validated, wrapped by core. */
 export function openBackend(

@@ -2,7 +2,7 @@ import type { OutboxEvent, PublishOutcome } from '@dispatch/core';
 import { NatsServer } from '@dispatch/test-services/nats-server';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inspector, kinds, makeEvents, openBackend, readStream } from './helpers.js';
+import { inspector, makeEvents, openBackend, outcomeKinds, readStream } from './helpers.js';
 
 describe('outage of a throwaway nats-server', () => {
   let server: NatsServer;
@@ -40,31 +40,33 @@ describe('outage of a throwaway nats-server', () => {
       return events;
     };
     try {
-      expect(kinds(await publish(fresh(3)))).toEqual(['published', 'published', 'published']);
+      expect(outcomeKinds(await publish(fresh(3)))).toEqual(['published', 'published', 'published']);
 
       await server.stop();
       // Fast: the backend knows the connection is down and does not wait for publish_timeout (10 s).
       const started = Date.now();
       const down = await publish(fresh(3));
-      expect(kinds(down)).toEqual(['unavailable', 'unavailable', 'unavailable']);
+      expect(outcomeKinds(down)).toEqual(['unavailable', 'unavailable', 'unavailable']);
       expect(Date.now() - started).toBeLessThan(5000);
       const health = await backend.health();
       expect(health.ok).toBe(false);
       expect(health.error).toMatch(/NATS connection to nats:\/\/127\.0\.0\.1:\d+ is down; reconnecting/);
-      expect(kinds(await publish(fresh(2)))).toEqual(['unavailable', 'unavailable']);
+      expect(outcomeKinds(await publish(fresh(2)))).toEqual(['unavailable', 'unavailable']);
 
       await server.start();
       // The client reconnects on its own: no new backend, no process restart.
       await expect
-        .poll(async () => kinds(await publish(fresh(1)))[0], { timeout: 15_000, interval: 250 })
+        .poll(async () => outcomeKinds(await publish(fresh(1)))[0], { timeout: 15_000, interval: 250 })
         .toBe('published');
-      expect(kinds(await publish([...owed.values()])).every((kind) => kind === 'published')).toBe(true);
+      expect(outcomeKinds(await publish([...owed.values()])).every((kind) => kind === 'published')).toBe(
+        true,
+      );
       expect(owed.size).toBe(0);
-      expect(kinds(await publish(fresh(5)))).toEqual(Array(5).fill('published'));
+      expect(outcomeKinds(await publish(fresh(5)))).toEqual(Array(5).fill('published'));
       expect((await backend.health()).ok).toBe(true);
       // Publishing everything again (as after a lost ack) adds nothing: the duplicate window
       // outlived the restart, for the events stored before it too.
-      expect(kinds(await publish(all)).every((kind) => kind === 'published')).toBe(true);
+      expect(outcomeKinds(await publish(all)).every((kind) => kind === 'published')).toBe(true);
     } finally {
       await backend.close();
     }
@@ -84,7 +86,7 @@ describe('outage of a throwaway nats-server', () => {
     const backend = await openBackend(options('INFLIGHT'), 30_000);
     let nc: NatsConnection | undefined;
     try {
-      expect(kinds(await backend.publish(makeEvents(1)))).toEqual(['published']);
+      expect(outcomeKinds(await backend.publish(makeEvents(1)))).toEqual(['published']);
       // A frozen server takes the messages but never acknowledges them; then it dies.
       await server.pause();
       const events = makeEvents(20);
@@ -93,12 +95,12 @@ describe('outage of a throwaway nats-server', () => {
       await new Promise((resolve) => setTimeout(resolve, 300));
       await server.stop();
       const outcomes = await pending;
-      expect(kinds(outcomes)).toEqual(Array(20).fill('unavailable'));
+      expect(outcomeKinds(outcomes)).toEqual(Array(20).fill('unavailable'));
       expect(Date.now() - started).toBeLessThan(5000);
 
       await server.start();
       await expect
-        .poll(async () => kinds(await backend.publish(events)).every((kind) => kind === 'published'), {
+        .poll(async () => outcomeKinds(await backend.publish(events)).every((kind) => kind === 'published'), {
           timeout: 15_000,
           interval: 250,
         })
@@ -117,10 +119,10 @@ describe('outage of a throwaway nats-server', () => {
     const backend = await openBackend(options('LATE'), 30_000);
     try {
       const started = Date.now();
-      expect(kinds(await backend.publish(makeEvents(2)))).toEqual(['unavailable', 'unavailable']);
+      expect(outcomeKinds(await backend.publish(makeEvents(2)))).toEqual(['unavailable', 'unavailable']);
       expect(Date.now() - started).toBeLessThan(5000);
       await server.start();
-      expect(kinds(await backend.publish(makeEvents(2)))).toEqual(['published', 'published']);
+      expect(outcomeKinds(await backend.publish(makeEvents(2)))).toEqual(['published', 'published']);
     } finally {
       await backend.close();
     }

@@ -7,9 +7,9 @@ import type { NatsOptionsInput } from '../src/index.js';
 import {
   deleteStreams,
   inspector,
-  kinds,
   makeEvents,
   openBackend,
+  outcomeKinds,
   readStream,
   testTarget,
 } from './helpers.js';
@@ -91,7 +91,7 @@ describe('publishing to the shared nats-server', () => {
     });
     const text = makeOutboxEvent({ dataContentType: 'text/plain', data: 'plain words' });
     try {
-      expect(kinds(await backend.publish([json, text]))).toEqual(['published', 'published']);
+      expect(outcomeKinds(await backend.publish([json, text]))).toEqual(['published', 'published']);
     } finally {
       await backend.close();
     }
@@ -121,7 +121,7 @@ describe('publishing to the shared nats-server', () => {
       makeOutboxEvent({ source: 'billing', eventType: 'invoice.paid' }),
     ];
     try {
-      expect(kinds(await backend.publish(events))).toEqual(['published', 'published']);
+      expect(outcomeKinds(await backend.publish(events))).toEqual(['published', 'published']);
     } finally {
       await backend.close();
     }
@@ -144,7 +144,7 @@ describe('publishing to the shared nats-server', () => {
     const keyed = await openBackend({ stream, subject: `${prefix}.{key}` });
     try {
       const outcomes = await keyed.publish([makeOutboxEvent({ key: 'k1' }), makeOutboxEvent({ key: null })]);
-      expect(kinds(outcomes)).toEqual(['published', 'rejected']);
+      expect(outcomeKinds(outcomes)).toEqual(['published', 'rejected']);
       const failure = outcomes[1];
       expect(failure?.ok === false && failure.error.message).toMatch(
         new RegExp(
@@ -161,7 +161,7 @@ describe('publishing to the shared nats-server', () => {
     });
     try {
       const outcomes = await escaping.publish([makeOutboxEvent({ source: 'elsewhere' }), makeOutboxEvent()]);
-      expect(kinds(outcomes)).toEqual(['rejected', 'published']);
+      expect(outcomeKinds(outcomes)).toEqual(['rejected', 'published']);
       const failure = outcomes[0];
       expect(failure?.ok === false && failure.error.message).toMatch(
         `subject "somewhere.else" of event ${failure?.id} is not taken by stream "${stream}"`,
@@ -227,7 +227,7 @@ describe('publishing to the shared nats-server', () => {
     ];
     try {
       const outcomes = await backend.publish(events);
-      expect(kinds(outcomes)).toEqual(['published', 'rejected', 'retryable', 'rejected', 'published']);
+      expect(outcomeKinds(outcomes)).toEqual(['published', 'rejected', 'retryable', 'rejected', 'published']);
       expect(outcomes[1]?.ok === false && outcomes[1].error.message).toMatch(
         /a NATS header name cannot contain ":"/,
       );
@@ -254,7 +254,7 @@ describe('publishing to the shared nats-server', () => {
     const overServer = makeOutboxEvent({ data: { pad: 'x'.repeat(1_100_000) } });
     try {
       const outcomes = await backend.publish([makeOutboxEvent(), overStream, overServer, makeOutboxEvent()]);
-      expect(kinds(outcomes)).toEqual(['published', 'rejected', 'rejected', 'published']);
+      expect(outcomeKinds(outcomes)).toEqual(['published', 'rejected', 'rejected', 'published']);
       expect(outcomes[1]?.ok === false && outcomes[1].error.message).toMatch(
         /message size exceeds maximum allowed/,
       );
@@ -280,7 +280,7 @@ describe('publishing to the shared nats-server', () => {
       expect(health.error).toContain(expected);
 
       await (await jetstreamManager(nc)).streams.add({ name: stream, subjects: [`${prefix}.>`] });
-      expect(kinds(await backend.publish(makeEvents(2)))).toEqual(['published', 'published']);
+      expect(outcomeKinds(await backend.publish(makeEvents(2)))).toEqual(['published', 'published']);
       expect((await backend.health()).ok).toBe(true);
     } finally {
       await backend.close();
@@ -306,13 +306,13 @@ describe('publishing to the shared nats-server', () => {
     const { stream, open } = backendFor('deleted');
     const backend = await open();
     try {
-      expect(kinds(await backend.publish(makeEvents(2)))).toEqual(['published', 'published']);
+      expect(outcomeKinds(await backend.publish(makeEvents(2)))).toEqual(['published', 'published']);
       await (await jetstreamManager(nc)).streams.delete(stream);
       const gone = await backend.publish(makeEvents(1));
-      expect(kinds(gone)).toEqual(['retryable']);
+      expect(outcomeKinds(gone)).toEqual(['retryable']);
       expect(gone[0]?.ok === false && gone[0].error.message).toMatch(`stream "${stream}" did not answer on`);
       const after = makeEvents(3);
-      expect(kinds(await backend.publish(after))).toEqual(['published', 'published', 'published']);
+      expect(outcomeKinds(await backend.publish(after))).toEqual(['published', 'published', 'published']);
       expect((await readStream(nc, stream)).map((m) => m.headers.event_id)).toEqual(after.map((e) => e.id));
     } finally {
       await backend.close();

@@ -5,7 +5,7 @@ import { sparePort } from '@dispatch/test-services/spare-port';
 import { writeCertificates } from '@dispatch/test-services/tls-ca';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { classifyError, type RabbitmqOptionsInput } from '../src/index.js';
-import { Inspector, kinds, makeEvent, makeEvents, openBackend } from './helpers.js';
+import { Inspector, makeEvent, makeEvents, openBackend, outcomeKinds } from './helpers.js';
 
 const failure = (outcome: PublishOutcome | undefined) => (outcome && !outcome.ok ? outcome.error : undefined);
 
@@ -70,10 +70,10 @@ describe('broker rules and TLS on a throwaway RabbitMQ node', () => {
     expect(failure(refused)?.message).toContain(`exchange "denied.events"`);
     expect(failure(refused)?.message).toContain('ACCESS_REFUSED');
     expect(classifyError(failure(refused)?.cause)).toBe('rejected');
-    expect(kinds(await denied.publish([makeEvent()]))).toEqual(['rejected']);
+    expect(outcomeKinds(await denied.publish([makeEvent()]))).toEqual(['rejected']);
 
     const allowed = await open({ url: limitedUrl(), exchange: 'allowed.events', exchange_mode: 'expect' });
-    expect(kinds(await allowed.publish(makeEvents(2)))).toEqual(['published', 'published']);
+    expect(outcomeKinds(await allowed.publish(makeEvents(2)))).toEqual(['published', 'published']);
   });
 
   it('access refused mid-batch: only the refused events are rejected; the others are published or retryable', async () => {
@@ -84,8 +84,8 @@ describe('broker rules and TLS on a throwaway RabbitMQ node', () => {
       makeEvent({ source: 'allowed' }),
     ];
     const outcomes = await backend.publish(events);
-    expect(kinds(outcomes)[1]).toBe('rejected');
-    for (const index of [0, 2]) expect(['published', 'retryable']).toContain(kinds(outcomes)[index]);
+    expect(outcomeKinds(outcomes)[1]).toBe('rejected');
+    for (const index of [0, 2]) expect(['published', 'retryable']).toContain(outcomeKinds(outcomes)[index]);
   });
 
   it('a user who may not declare: its events are rejected with what to change', async () => {
@@ -103,7 +103,7 @@ describe('broker rules and TLS on a throwaway RabbitMQ node', () => {
     expect(failure(outcome)?.message).toMatch(/message size \d+ is larger than configured max size 4096/);
     expect(failure(outcome)?.message).toContain('max_message_bytes');
     expect(classifyError(failure(outcome)?.cause)).toBe('rejected');
-    expect(kinds(await backend.publish(makeEvents(2)))).toEqual(['published', 'published']);
+    expect(outcomeKinds(await backend.publish(makeEvents(2)))).toEqual(['published', 'published']);
   });
 
   describe('TLS', () => {
@@ -120,7 +120,7 @@ describe('broker rules and TLS on a throwaway RabbitMQ node', () => {
         { configDir: server.dir },
       );
       backends.push(backend);
-      expect(kinds(await backend.publish(makeEvents(2)))).toEqual(['published', 'published']);
+      expect(outcomeKinds(await backend.publish(makeEvents(2)))).toEqual(['published', 'published']);
       expect((await backend.health()).details).toMatchObject({ target: `amqps://localhost:${tlsPort}/%2F` });
     });
 
@@ -136,7 +136,7 @@ describe('broker rules and TLS on a throwaway RabbitMQ node', () => {
           servername: 'localhost',
         },
       });
-      expect(kinds(await backend.publish([makeEvent()]))).toEqual(['published']);
+      expect(outcomeKinds(await backend.publish([makeEvent()]))).toEqual(['published']);
     });
 
     it('a broker whose certificate does not verify is unavailable, with the reason', async () => {
@@ -169,7 +169,7 @@ describe('broker rules and TLS on a throwaway RabbitMQ node', () => {
         exchange: 'allowed.events',
         tls: { cert: file('client.crt'), key: file('client.key'), reject_unauthorized: false },
       });
-      expect(kinds(await backend.publish([makeEvent()]))).toEqual(['published']);
+      expect(outcomeKinds(await backend.publish([makeEvent()]))).toEqual(['published']);
     });
   });
 });

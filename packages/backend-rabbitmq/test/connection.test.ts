@@ -6,10 +6,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   errorText,
   Inspector,
-  kinds,
   makeEvent,
   makeEvents,
   openBackend,
+  outcomeKinds,
   randomName,
   SHARED_URL,
 } from './helpers.js';
@@ -61,7 +61,7 @@ describe('connection failures through a proxy in front of the shared broker', ()
       publish_timeout: 1,
     });
     const before = makeEvents(2);
-    expect(kinds(await backend.publish(before))).toEqual(['published', 'published']);
+    expect(outcomeKinds(await backend.publish(before))).toEqual(['published', 'published']);
     proxy.blackhole();
     // Until the heartbeats miss, a batch waits for its confirms (publish_timeout) and is unavailable;
     // within two missed heartbeats amqplib drops the connection, and from then on the link knows.
@@ -73,7 +73,7 @@ describe('connection failures through a proxy in front of the shared broker', ()
       .toContain('is unreachable');
     const started = Date.now();
     const down = await backend.publish(makeEvents(3));
-    expect(kinds(down)).toEqual(['unavailable', 'unavailable', 'unavailable']);
+    expect(outcomeKinds(down)).toEqual(['unavailable', 'unavailable', 'unavailable']);
     expect(Date.now() - started).toBeLessThan(1500);
     expect((await backend.health()).ok).toBe(false);
     expect(logger.lines.some((line) => line.level === 'warn' && /connection lost/.test(line.message))).toBe(
@@ -84,12 +84,12 @@ describe('connection failures through a proxy in front of the shared broker', ()
     proxy.restore();
     const after = makeEvents(3);
     await expect
-      .poll(async () => kinds(await backend.publish([after[0] as (typeof after)[number]]))[0], {
+      .poll(async () => outcomeKinds(await backend.publish([after[0] as (typeof after)[number]]))[0], {
         timeout: 10_000,
         interval: 200,
       })
       .toBe('published');
-    expect(kinds(await backend.publish(after.slice(1)))).toEqual(['published', 'published']);
+    expect(outcomeKinds(await backend.publish(after.slice(1)))).toEqual(['published', 'published']);
     expect((await backend.health()).ok).toBe(true);
     expect(logger.lines.some((line) => /connection restored/.test(line.message))).toBe(true);
     const stored = (await inspector.take(queue)).map((message) => message.properties.messageId);
@@ -98,7 +98,7 @@ describe('connection failures through a proxy in front of the shared broker', ()
 
   it('with heartbeats off, a silent network costs each batch at most publish_timeout', async () => {
     const { backend } = await openThroughProxy({ heartbeat: 0, publish_timeout: 1, connect_timeout: 1 });
-    expect(kinds(await backend.publish([makeEvent()]))).toEqual(['published']);
+    expect(outcomeKinds(await backend.publish([makeEvent()]))).toEqual(['published']);
     proxy.blackhole();
     // The first batch waits for confirms that cannot come; the next one for a channel that cannot open.
     for (const what of ['no publisher confirm', 'opening a channel']) {
@@ -123,17 +123,19 @@ describe('connection failures through a proxy in front of the shared broker', ()
     const failures = outcomes.filter((outcome) => !outcome.ok);
     expect(failures.length).toBeGreaterThan(0);
     // Nothing confirmed late or half: every failure is "unavailable", which costs no attempt.
-    expect(new Set(kinds(failures))).toEqual(new Set(['unavailable']));
+    expect(new Set(outcomeKinds(failures))).toEqual(new Set(['unavailable']));
 
     // What the worker does next: publish the failed events again once the broker is reachable.
     const retry = events.filter((event) => !confirmed.has(event.id));
     await expect
-      .poll(async () => kinds(await backend.publish(retry.slice(0, 1)))[0], {
+      .poll(async () => outcomeKinds(await backend.publish(retry.slice(0, 1)))[0], {
         timeout: 10_000,
         interval: 200,
       })
       .toBe('published');
-    expect(kinds(await backend.publish(retry.slice(1))).every((kind) => kind === 'published')).toBe(true);
+    expect(outcomeKinds(await backend.publish(retry.slice(1))).every((kind) => kind === 'published')).toBe(
+      true,
+    );
 
     const counts = new Map<string, number>();
     for (const message of await inspector.take(queue)) {
@@ -153,12 +155,15 @@ describe('connection failures through a proxy in front of the shared broker', ()
     proxy.cut();
     const { backend } = await openThroughProxy();
     const started = Date.now();
-    expect(kinds(await backend.publish(makeEvents(2)))).toEqual(['unavailable', 'unavailable']);
-    expect(kinds(await backend.publish(makeEvents(2)))).toEqual(['unavailable', 'unavailable']);
+    expect(outcomeKinds(await backend.publish(makeEvents(2)))).toEqual(['unavailable', 'unavailable']);
+    expect(outcomeKinds(await backend.publish(makeEvents(2)))).toEqual(['unavailable', 'unavailable']);
     expect(Date.now() - started).toBeLessThan(1500);
     proxy.restore();
     await expect
-      .poll(async () => kinds(await backend.publish([makeEvent()]))[0], { timeout: 10_000, interval: 200 })
+      .poll(async () => outcomeKinds(await backend.publish([makeEvent()]))[0], {
+        timeout: 10_000,
+        interval: 200,
+      })
       .toBe('published');
   });
 });
@@ -172,7 +177,7 @@ describe('credentials stay out of errors, health and logs', () => {
     );
     try {
       const outcomes = await backend.publish([makeEvent()]);
-      expect(kinds(outcomes)).toEqual(['unavailable']);
+      expect(outcomeKinds(outcomes)).toEqual(['unavailable']);
       const error = outcomes[0]?.ok === false ? outcomes[0].error : undefined;
       expect(error?.message).toContain('refused the login of user "guest"');
       const health = await backend.health();

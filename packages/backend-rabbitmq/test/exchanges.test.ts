@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { errorText, kinds, makeEvent, randomName, sharedBrokerSuite } from './helpers.js';
+import { errorText, makeEvent, outcomeKinds, randomName, sharedBrokerSuite } from './helpers.js';
 
 describe('exchange_mode', () => {
   const suite = sharedBrokerSuite();
@@ -10,7 +10,7 @@ describe('exchange_mode', () => {
     suite.inspector.track(exchange);
     const backend = await open({ exchange, exchange_type: 'fanout' });
     expect((await backend.health()).details).toMatchObject({ exchange, exchangeExists: false });
-    expect(kinds(await backend.publish([makeEvent()]))).toEqual(['published']);
+    expect(outcomeKinds(await backend.publish([makeEvent()]))).toEqual(['published']);
     expect((await backend.health()).details).toMatchObject({ exchangeExists: true });
     // Declaring it again as a durable fanout succeeds only if that is what the broker holds.
     await suite.inspector.scratch((channel) => channel.assertExchange(exchange, 'fanout', { durable: true }));
@@ -20,7 +20,7 @@ describe('exchange_mode', () => {
     const exchange = await suite.inspector.exchange(randomName('other-type'), 'direct');
     const backend = await open({ exchange, exchange_type: 'topic' });
     const outcomes = await backend.publish([makeEvent(), makeEvent()]);
-    expect(kinds(outcomes)).toEqual(['rejected', 'rejected']);
+    expect(outcomeKinds(outcomes)).toEqual(['rejected', 'rejected']);
     expect(errorText(outcomes[0])).toContain(
       `exchange "${exchange}" in vhost "/" exists with other settings`,
     );
@@ -32,7 +32,7 @@ describe('exchange_mode', () => {
     const queue = await suite.inspector.queue('amq.topic', key);
     const backend = await open({ exchange: 'amq.topic', routing_key: () => key, mandatory: true });
     const event = makeEvent();
-    expect(kinds(await backend.publish([event]))).toEqual(['published']);
+    expect(outcomeKinds(await backend.publish([event]))).toEqual(['published']);
     expect((await suite.inspector.take(queue)).map((message) => message.properties.messageId)).toEqual([
       event.id,
     ]);
@@ -42,7 +42,7 @@ describe('exchange_mode', () => {
     const exchange = randomName('expected');
     const backend = await open({ exchange, exchange_mode: 'expect' });
     const outcomes = await backend.publish([makeEvent()]);
-    expect(kinds(outcomes)).toEqual(['rejected']);
+    expect(outcomeKinds(outcomes)).toEqual(['rejected']);
     expect(errorText(outcomes[0])).toContain(
       `exchange "${exchange}" in vhost "/" does not exist (exchange_mode "expect")`,
     );
@@ -50,7 +50,7 @@ describe('exchange_mode', () => {
     expect(health.ok).toBe(false);
     expect(health.error).toContain(`exchange "${exchange}"`);
     await suite.inspector.exchange(exchange);
-    expect(kinds(await backend.publish([makeEvent()]))).toEqual(['published']);
+    expect(outcomeKinds(await backend.publish([makeEvent()]))).toEqual(['published']);
     expect((await backend.health()).ok).toBe(true);
   });
 
@@ -65,7 +65,7 @@ describe('exchange_mode', () => {
       makeEvent({ source: 'shop' }),
     ];
     const outcomes = await backend.publish(events);
-    expect(kinds(outcomes)).toEqual(['published', 'rejected', 'published']);
+    expect(outcomeKinds(outcomes)).toEqual(['published', 'rejected', 'published']);
     expect(errorText(outcomes[1])).toContain(`exchange "${prefix}.nowhere"`);
     expect((await suite.inspector.take(queue)).map((message) => message.properties.messageId)).toEqual([
       events[0]?.id,

@@ -35,8 +35,7 @@ export function openBackend(
 }
 
 /** Each outcome as `published` or its failure kind. */
-export const kinds = (outcomes: readonly PublishOutcome[]) =>
-  outcomes.map((outcome) => (outcome.ok ? 'published' : outcome.failure));
+export { outcomeKinds } from '@dispatch/core/testing';
 
 /** The error message of a failed outcome; empty for a published one. */
 export const errorText = (outcome: PublishOutcome | undefined) =>

@@ -2,7 +2,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Backend, OutboxEvent } from '@dispatch/core';
 import { RabbitServer } from '@dispatch/test-services/rabbitmq-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Inspector, kinds, makeEvent, makeEvents, openBackend } from './helpers.js';
+import { Inspector, makeEvent, makeEvents, openBackend, outcomeKinds } from './helpers.js';
 
 /**
  * A RabbitMQ node of this file's own, killed with SIGKILL and booted again on the same port with
@@ -65,7 +65,7 @@ describe('outage of a throwaway RabbitMQ node', () => {
 
   const publishUntilAccepted = async (backend: Backend, event: OutboxEvent) => {
     await expect
-      .poll(async () => kinds(await backend.publish([event]))[0], { timeout: 30_000, interval: 250 })
+      .poll(async () => outcomeKinds(await backend.publish([event]))[0], { timeout: 30_000, interval: 250 })
       .toBe('published');
   };
 
@@ -73,17 +73,17 @@ describe('outage of a throwaway RabbitMQ node', () => {
     const backend = await open();
     try {
       const before = makeEvents(3);
-      expect(kinds(await backend.publish(before))).toEqual(['published', 'published', 'published']);
+      expect(outcomeKinds(await backend.publish(before))).toEqual(['published', 'published', 'published']);
 
       await server.stop();
       const started = Date.now();
       const whileDown = [...makeEvents(3), ...makeEvents(2)];
-      expect(kinds(await backend.publish(whileDown.slice(0, 3)))).toEqual([
+      expect(outcomeKinds(await backend.publish(whileDown.slice(0, 3)))).toEqual([
         'unavailable',
         'unavailable',
         'unavailable',
       ]);
-      expect(kinds(await backend.publish(whileDown.slice(3)))).toEqual(['unavailable', 'unavailable']);
+      expect(outcomeKinds(await backend.publish(whileDown.slice(3)))).toEqual(['unavailable', 'unavailable']);
       // Quickly, without waiting for a timeout: the worker pauses and these events keep their attempts.
       expect(Date.now() - started).toBeLessThan(2000);
       const health = await backend.health();
@@ -94,7 +94,7 @@ describe('outage of a throwaway RabbitMQ node', () => {
       const first = makeEvent();
       await publishUntilAccepted(backend, first);
       const after = makeEvents(5);
-      expect(kinds(await backend.publish(after))).toEqual(Array(5).fill('published'));
+      expect(outcomeKinds(await backend.publish(after))).toEqual(Array(5).fill('published'));
       expect((await backend.health()).ok).toBe(true);
 
       for (const queue of ['outage-quorum', 'outage-classic']) {
@@ -122,12 +122,14 @@ describe('outage of a throwaway RabbitMQ node', () => {
       const confirmed = new Set(outcomes.filter((outcome) => outcome.ok).map((outcome) => outcome.id));
       const failures = outcomes.filter((outcome) => !outcome.ok);
       expect(failures.length).toBeGreaterThan(0);
-      expect(new Set(kinds(failures))).toEqual(new Set(['unavailable']));
+      expect(new Set(outcomeKinds(failures))).toEqual(new Set(['unavailable']));
 
       await server.start();
       const retry = events.filter((event) => !confirmed.has(event.id));
       await publishUntilAccepted(backend, retry[0] as OutboxEvent);
-      expect(kinds(await backend.publish(retry.slice(1))).every((kind) => kind === 'published')).toBe(true);
+      expect(outcomeKinds(await backend.publish(retry.slice(1))).every((kind) => kind === 'published')).toBe(
+        true,
+      );
 
       for (const queue of ['outage-quorum', 'outage-classic']) {
         const counts = await countsIn(queue);
@@ -149,7 +151,7 @@ describe('outage of a throwaway RabbitMQ node', () => {
     const backend = await open();
     try {
       const started = Date.now();
-      expect(kinds(await backend.publish(makeEvents(2)))).toEqual(['unavailable', 'unavailable']);
+      expect(outcomeKinds(await backend.publish(makeEvents(2)))).toEqual(['unavailable', 'unavailable']);
       expect(Date.now() - started).toBeLessThan(2500);
       await server.start();
       await publishUntilAccepted(backend, makeEvent());
@@ -164,7 +166,7 @@ describe('outage of a throwaway RabbitMQ node', () => {
     // A confirm timeout longer than the test's patience: only the blocked notice can end the wait.
     const backend = await openBackend({ url: server.url, exchange: 'outage', publish_timeout: 60 });
     try {
-      expect(kinds(await backend.publish([makeEvent()]))).toEqual(['published']);
+      expect(outcomeKinds(await backend.publish([makeEvent()]))).toEqual(['published']);
       await server.ctl('set_vm_memory_high_watermark', '0.0000001');
       const started = Date.now();
       const [first] = await backend.publish([makeEvent()]);

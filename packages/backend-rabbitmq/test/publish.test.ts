@@ -3,7 +3,7 @@ import { SAMPLE_TRACEPARENT, wireSampleBatch } from '@dispatch/core/testing';
 import type { Message } from 'amqplib';
 import { describe, expect, it } from 'vitest';
 import { messageFields, type RabbitmqOptionsInput, STRUCTURED_CONTENT_TYPE } from '../src/index.js';
-import { errorText, kinds, makeEvent, makeEvents, randomName, sharedBrokerSuite } from './helpers.js';
+import { errorText, makeEvent, makeEvents, outcomeKinds, randomName, sharedBrokerSuite } from './helpers.js';
 
 describe('rabbitmq backend: publishing', () => {
   const suite = sharedBrokerSuite();
@@ -19,7 +19,7 @@ describe('rabbitmq backend: publishing', () => {
   it('structured mode: CloudEvent JSON body, AMQP properties, and the wire fields as headers', async () => {
     const { backend, queue } = await open();
     const events = wireSampleBatch(makeEvent);
-    expect(kinds(await backend.publish(events))).toEqual(['published', 'published', 'published']);
+    expect(outcomeKinds(await backend.publish(events))).toEqual(['published', 'published', 'published']);
     const messages = await suite.inspector.take(queue);
     expect(messages.map((message) => message.properties.messageId)).toEqual(events.map((event) => event.id));
     const [first, second, third] = messages;
@@ -106,7 +106,7 @@ describe('rabbitmq backend: publishing', () => {
     const paid = makeEvent({ source: 'shop', eventType: 'order.paid', key: 'c-1' });
     const created = makeEvent({ source: 'shop', eventType: 'order.created', key: 'c-1' });
     const invoiced = makeEvent({ source: 'billing', eventType: 'invoice.sent' });
-    expect(kinds(await backend.publish([paid, created, invoiced]))).toEqual([
+    expect(outcomeKinds(await backend.publish([paid, created, invoiced]))).toEqual([
       'published',
       'published',
       'published',
@@ -125,7 +125,7 @@ describe('rabbitmq backend: publishing', () => {
     const queue = await suite.inspector.queue('');
     const backend = await suite.openBackend({ exchange: () => '', routing_key: () => queue });
     const events = makeEvents(2);
-    expect(kinds(await backend.publish(events))).toEqual(['published', 'published']);
+    expect(outcomeKinds(await backend.publish(events))).toEqual(['published', 'published']);
     expect((await suite.inspector.take(queue)).map((message) => message.properties.messageId)).toEqual(
       events.map((event) => event.id),
     );
@@ -136,19 +136,19 @@ describe('rabbitmq backend: publishing', () => {
     const routable = makeEvent();
     const unroutable = makeEvent({ eventType: 'invoice.sent' });
     const outcomes = await backend.publish([routable, unroutable, makeEvent()]);
-    expect(kinds(outcomes)).toEqual(['published', 'rejected', 'published']);
+    expect(outcomeKinds(outcomes)).toEqual(['published', 'rejected', 'published']);
     expect(errorText(outcomes[1])).toContain(`exchange "${exchange}" (routing key "invoice.sent")`);
     expect(errorText(outcomes[1])).toContain('NO_ROUTE');
     expect((await suite.inspector.take(queue)).map((message) => message.properties.messageId)).not.toContain(
       unroutable.id,
     );
     // The channel survives a return: the next batch goes out as usual.
-    expect(kinds(await backend.publish([makeEvent()]))).toEqual(['published']);
+    expect(outcomeKinds(await backend.publish([makeEvent()]))).toEqual(['published']);
   });
 
   it('without mandatory an unroutable event is dropped by the broker and counts as published', async () => {
     const { backend } = await open({ mandatory: false }, 'nothing.matches');
-    expect(kinds(await backend.publish([makeEvent()]))).toEqual(['published']);
+    expect(outcomeKinds(await backend.publish([makeEvent()]))).toEqual(['published']);
   });
 
   it('a nack (a full queue with reject-publish) makes that event retryable', async () => {
@@ -160,7 +160,7 @@ describe('rabbitmq backend: publishing', () => {
     const backend = await suite.openBackend({ exchange });
     const events = makeEvents(4);
     const outcomes = await backend.publish(events);
-    expect(kinds(outcomes)).toEqual(['published', 'published', 'retryable', 'retryable']);
+    expect(outcomeKinds(outcomes)).toEqual(['published', 'published', 'retryable', 'retryable']);
     expect(errorText(outcomes[2])).toContain('nacked');
     expect((await suite.inspector.take(queue)).map((message) => message.properties.messageId)).toEqual(
       events.slice(0, 2).map((event) => event.id),
@@ -173,7 +173,7 @@ describe('rabbitmq backend: publishing', () => {
     const sent: OutboxEvent[] = [];
     for (let batch = 0; batch < 5; batch++) {
       const events = Array.from({ length: 60 }, (_, n) => makeEvent({ key: keys[n % keys.length] ?? 'a' }));
-      expect(kinds(await backend.publish(events)).every((kind) => kind === 'published')).toBe(true);
+      expect(outcomeKinds(await backend.publish(events)).every((kind) => kind === 'published')).toBe(true);
       sent.push(...events);
     }
     const received: string[] = [];
@@ -208,7 +208,7 @@ describe('rabbitmq backend: publishing', () => {
       makeEvent({ subject: 'ok' }),
     ];
     const outcomes = await backend.publish(events);
-    expect(kinds(outcomes)).toEqual(['published', 'rejected', 'rejected', 'rejected', 'published']);
+    expect(outcomeKinds(outcomes)).toEqual(['published', 'rejected', 'rejected', 'rejected', 'published']);
     expect(errorText(outcomes[1])).toContain('max_message_bytes is 2000');
     expect(errorText(outcomes[2])).toContain('routing key');
     expect(errorText(outcomes[3])).toContain('cannot be sent as an AMQP message');
@@ -222,12 +222,12 @@ describe('rabbitmq backend: publishing', () => {
     const exchange = randomName('deleted');
     suite.inspector.track(exchange);
     const backend = await suite.openBackend({ exchange, mandatory: false });
-    expect(kinds(await backend.publish([makeEvent()]))).toEqual(['published']);
+    expect(outcomeKinds(await backend.publish([makeEvent()]))).toEqual(['published']);
     await suite.inspector.channel.deleteExchange(exchange);
     const gone = await backend.publish([makeEvent()]);
-    expect(kinds(gone)).toEqual(['rejected']);
+    expect(outcomeKinds(gone)).toEqual(['rejected']);
     expect(errorText(gone[0])).toContain(`no exchange '${exchange}'`);
-    expect(kinds(await backend.publish([makeEvent()]))).toEqual(['published']);
+    expect(outcomeKinds(await backend.publish([makeEvent()]))).toEqual(['published']);
   });
 
   it('health: connection, server and exchange, with no credentials in it', async () => {

@@ -31,17 +31,6 @@ export function openBackend(
   return createBackend(redisStreamBackend, options, { name: 'default', logger, timeoutMs });
 }
 
-/** A logger that keeps every line, to check what would have been written. */
-export function recordingLogger(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const write = (level: string) => (fields: Record<string, unknown>, message: string) => {
-    lines.push(
-      `${level} ${message} ${JSON.stringify(fields, (_key, value) => (value instanceof Error ? value.message : value))}`,
-    );
-  };
-  return { lines, debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
-}
-
 /** A plain ioredis connection for reading back what the backend wrote. */
 export function inspector(port = SHARED_REDIS.port): Redis {
   return new Redis({ host: '127.0.0.1', port, lazyConnect: false, maxRetriesPerRequest: 1 });

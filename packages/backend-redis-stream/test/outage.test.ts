@@ -1,11 +1,9 @@
 import type { PublishOutcome } from '@dispatch/core';
+import { outcomeKinds } from '@dispatch/core/testing';
 import { RedisServer } from '@dispatch/test-services/redis-server';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENTS, makeEvents, openBackend } from './helpers.js';
-
-const kinds = (outcomes: PublishOutcome[]) =>
-  outcomes.map((outcome) => (outcome.ok ? 'published' : outcome.failure));
 
 describe.each(CLIENTS)('outage of a throwaway redis-server (%s)', (client) => {
   let server: RedisServer;
@@ -28,24 +26,31 @@ describe.each(CLIENTS)('outage of a throwaway redis-server (%s)', (client) => {
       socket_timeout: 1,
     });
     try {
-      expect(kinds(await backend.publish(makeEvents(3)))).toEqual(['published', 'published', 'published']);
+      expect(outcomeKinds(await backend.publish(makeEvents(3)))).toEqual([
+        'published',
+        'published',
+        'published',
+      ]);
 
       await server.stop();
       const started = Date.now();
       const down = await backend.publish(makeEvents(3));
-      expect(kinds(down)).toEqual(['unavailable', 'unavailable', 'unavailable']);
+      expect(outcomeKinds(down)).toEqual(['unavailable', 'unavailable', 'unavailable']);
       expect(Date.now() - started).toBeLessThan(3000);
       const health = await backend.health();
       expect(health.ok).toBe(false);
-      expect(kinds(await backend.publish(makeEvents(2)))).toEqual(['unavailable', 'unavailable']);
+      expect(outcomeKinds(await backend.publish(makeEvents(2)))).toEqual(['unavailable', 'unavailable']);
 
       await server.start();
       // The client reconnects on its own (backoff capped at 2 s); no new backend, no process restart.
       await expect
-        .poll(async () => kinds(await backend.publish(makeEvents(1)))[0], { timeout: 10_000, interval: 250 })
+        .poll(async () => outcomeKinds(await backend.publish(makeEvents(1)))[0], {
+          timeout: 10_000,
+          interval: 250,
+        })
         .toBe('published');
       const after = makeEvents(5);
-      expect(kinds(await backend.publish(after))).toEqual(Array(5).fill('published'));
+      expect(outcomeKinds(await backend.publish(after))).toEqual(Array(5).fill('published'));
       expect((await backend.health()).ok).toBe(true);
 
       // A fresh server lost the first entries (no persistence) and the script cache: both recovered from.
@@ -71,9 +76,9 @@ describe.each(CLIENTS)('outage of a throwaway redis-server (%s)', (client) => {
       connect_timeout: 1,
     });
     try {
-      expect(kinds(await backend.publish(makeEvents(2)))).toEqual(['unavailable', 'unavailable']);
+      expect(outcomeKinds(await backend.publish(makeEvents(2)))).toEqual(['unavailable', 'unavailable']);
       await server.start();
-      expect(kinds(await backend.publish(makeEvents(2)))).toEqual(['published', 'published']);
+      expect(outcomeKinds(await backend.publish(makeEvents(2)))).toEqual(['published', 'published']);
     } finally {
       await backend.close();
     }

@@ -3,15 +3,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { PublishOutcome } from '@dispatch/core';
+import { outcomeKinds } from '@dispatch/core/testing';
 import { RedisServer } from '@dispatch/test-services/redis-server';
 import { sparePort } from '@dispatch/test-services/spare-port';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENTS, makeEvents, openBackend } from './helpers.js';
-
-const kinds = (outcomes: PublishOutcome[]) =>
-  outcomes.map((outcome) => (outcome.ok ? 'published' : outcome.failure));
 
 /** A primary, a replica, and one Sentinel watching them, all throwaway. */
 describe('Redis Sentinel (primary + replica + sentinel, with a failover)', () => {
@@ -100,9 +97,9 @@ describe('Redis Sentinel (primary + replica + sentinel, with a failover)', () =>
       });
       try {
         const events = makeEvents(3);
-        expect(kinds(await backend.publish(events))).toEqual(['published', 'published', 'published']);
+        expect(outcomeKinds(await backend.publish(events))).toEqual(['published', 'published', 'published']);
         // A re-publish is confirmed by WAIT as well (the script writes even for a duplicate).
-        expect(kinds(await backend.publish(events))).toEqual(['published', 'published', 'published']);
+        expect(outcomeKinds(await backend.publish(events))).toEqual(['published', 'published', 'published']);
         expect((await backend.health()).details).toMatchObject({ mode: 'sentinel', streamLength: 3 });
       } finally {
         await backend.close();
@@ -121,7 +118,7 @@ describe('Redis Sentinel (primary + replica + sentinel, with a failover)', () =>
         socket_timeout: 2,
       });
       try {
-        expect(kinds(await backend.publish(makeEvents(2)))).toEqual(['published', 'published']);
+        expect(outcomeKinds(await backend.publish(makeEvents(2)))).toEqual(['published', 'published']);
         const before = [await role(primary.port), await role(replica.port)];
         await admin.call('SENTINEL', 'FAILOVER', 'mymaster');
         await expect
@@ -131,7 +128,7 @@ describe('Redis Sentinel (primary + replica + sentinel, with a failover)', () =>
         await expect
           .poll(
             async () => {
-              const [kind] = kinds(await backend.publish(makeEvents(1)));
+              const [kind] = outcomeKinds(await backend.publish(makeEvents(1)));
               seen.add(kind as string);
               return kind;
             },

@@ -14,6 +14,7 @@ export {
   wireSampleBatch,
 } from './fixtures.js';
 export { backendOptionsError } from './options-error.js';
+export { outcomeKinds } from './outcome-kinds.js';
 export { type LogLine, recordingLogger } from './recording-logger.js';
 export {
   runStoreConformance,
