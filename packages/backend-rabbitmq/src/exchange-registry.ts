@@ -1,4 +1,10 @@
-import { BackendUnavailableError, EventRejectedError, PublishFailedError, redactText } from '@dispatch/core';
+import {
+  BackendUnavailableError,
+  EventRejectedError,
+  hasErrorCode,
+  PublishFailedError,
+  redactText,
+} from '@dispatch/core';
 import type { AmqpLink } from './amqp-link.js';
 import { classifyError, REPLY_CODES, replyCodeOf } from './classify.js';
 
@@ -69,7 +75,7 @@ export class ExchangeRegistry {
 
   #explain(exchange: string, declared: boolean, error: unknown): Error {
     // Not connected at all: nothing to do with this exchange (its text may quote a login's 403).
-    if (error instanceof BackendUnavailableError) return error;
+    if (hasErrorCode(error, 'DISPATCH_BACKEND_UNAVAILABLE')) return error;
     const cause = error instanceof Error ? error : new Error(String(error));
     const reply = replyCodeOf(cause);
     const detail = redactText(cause.message);

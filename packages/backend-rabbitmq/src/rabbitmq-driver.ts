@@ -3,12 +3,11 @@ import {
   type BackendDriver,
   type BackendHealth,
   BackendUnavailableError,
-  EventRejectedError,
   errorForFailure,
   failed,
   failedWith,
+  hasErrorCode,
   type OutboxEvent,
-  PublishFailedError,
   type PublishOutcome,
   published,
   redactText,
@@ -111,9 +110,9 @@ export function createRabbitmqDriver(
   const failAll = (items: readonly Item[], outcomes: PublishOutcome[], error: Error): void => {
     const kind = classifyError(error);
     const own =
-      error instanceof BackendUnavailableError ||
-      error instanceof EventRejectedError ||
-      error instanceof PublishFailedError;
+      hasErrorCode(error, 'DISPATCH_BACKEND_UNAVAILABLE') ||
+      hasErrorCode(error, 'DISPATCH_EVENT_REJECTED') ||
+      hasErrorCode(error, 'DISPATCH_PUBLISH_FAILED');
     const wrapped = own ? error : errorForFailure(kind, redactText(error.message), error);
     for (const item of items) outcomes[item.index] = failed(item.event.id, kind, wrapped);
   };

@@ -1,4 +1,4 @@
-import { ConfigError } from '@dispatch/core';
+import { ConfigError, hasErrorCode } from '@dispatch/core';
 import type { ListenRequest, SqlRow } from './executor.js';
 import { listenWithPgClient, type PgListenClient } from './pg-listen.js';
 
@@ -52,7 +52,7 @@ export class PgPoolAccess {
   #check(): Promise<void> {
     this.#checked ??= this.#compare().catch((error: unknown) => {
       // A wrong pool stays wrong; anything else (a connection error) is tried again next time.
-      if (!(error instanceof ConfigError)) this.#checked = undefined;
+      if (!hasErrorCode(error, 'DISPATCH_CONFIG_INVALID')) this.#checked = undefined;
       throw error;
     });
     return this.#checked;

@@ -1,4 +1,4 @@
-import { ConfigError, isDispatchError } from '@dispatch/core';
+import { hasErrorCode, isDispatchError } from '@dispatch/core';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CliFailure, type CliIo, processIo } from './cli-io.js';
 import { cleanupCommand } from './commands/cleanup-command.js';
@@ -260,7 +260,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
       // Help and version end here too, with code 0; usage errors were already printed.
       return error.exitCode;
     }
-    if (error instanceof ConfigError) {
+    if (hasErrorCode(error, 'DISPATCH_CONFIG_INVALID')) {
       io.stderr.write(`${error.message}\n`);
       return 1;
     }
