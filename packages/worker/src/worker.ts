@@ -40,6 +40,7 @@ export type { BatchReport, WorkerDispatch, WorkerOptions, WorkerState } from './
 interface Batch {
   events: OutboxEvent[];
   leases: LeaseKeeper | null;
+  claim: number; // its number, from `HeldKeys.claimMade`
 }
 
 /**
@@ -146,10 +147,7 @@ export class Worker {
     return this.#process(batch);
   }
 
-  /**
-   * Run until `stop()` or `maxIterations`. Does not close the store or backends: the caller owns
-   * the dispatch instance (the `dispatch worker` command closes it after the worker stops).
-   */
+  /** Run until `stop()` or `maxIterations`. The caller owns (and closes) the store and backends. */
   run(): Promise<void> {
     if (this.#running !== undefined) return this.#running;
     if (this.#state === 'stopped') {
@@ -162,8 +160,7 @@ export class Worker {
 
   /**
    * Stop gracefully: claim nothing more, give back what was claimed but not yet published, let
-   * publishes in flight finish for up to `SHUTDOWN_TIMEOUT` (after which their leases simply
-   * expire and another worker retries them), then resolve.
+   * publishes in flight finish for up to `SHUTDOWN_TIMEOUT` (then their leases expire), resolve.
    */
   async stop(): Promise<void> {
     this.#shutdown.request();
@@ -292,7 +289,8 @@ export class Worker {
     this.#idle.clear();
     this.#lastCycleAt = Date.now();
     const backends = [...this.#gates.values()].filter((gate) => gate.up).map((gate) => gate.name);
-    if (backends.length === 0) return { events: [], leases: null };
+    const claim = this.#heldKeys.claimMade();
+    if (backends.length === 0) return { events: [], leases: null, claim };
     try {
       const events = await this.#dispatch.store.claim({
         owner: this.owner,
@@ -306,7 +304,7 @@ export class Worker {
         this.#logger.info({ failures: this.#storeErrors }, 'outbox store is reachable again');
         this.#storeErrors = 0;
       }
-      if (events.length === 0) return { events, leases: null };
+      if (events.length === 0) return { events, leases: null, claim };
       const ids = events.map((event) => event.id);
       const leases = new LeaseKeeper(
         this.#dispatch.store,
@@ -316,14 +314,14 @@ export class Worker {
         this.#logger,
       );
       this.#leases.add(leases);
-      return { events, leases };
+      return { events, leases, claim };
     } catch (error) {
       this.#storeErrors += 1;
       const fields = { err: (error as Error).message, failures: this.#storeErrors };
       if (this.#storeErrors === 1)
         this.#logger.error(fields, 'cannot claim events from the outbox store; backing off');
       else this.#logger.debug(fields, 'outbox store still failing');
-      return { events: [], leases: null };
+      return { events: [], leases: null, claim };
     }
   }
 
@@ -353,7 +351,8 @@ export class Worker {
         report.released = events.length;
         return report;
       }
-      const { groups, finals } = planBatch(events, (event) => this.#check(event));
+      this.#heldKeys.forget(batch.claim);
+      const { groups, finals } = planBatch(events, (event) => this.#check(event, batch.claim));
       const results = await Promise.all(
         [...groups].map(async ([name, group]) => {
           const outcomes = await this.#publish(name, group);
@@ -390,10 +389,10 @@ export class Worker {
   }
 
   /** Settle an event that cannot be published now; undefined when it can. */
-  #check(event: OutboxEvent): Final | undefined {
+  #check(event: OutboxEvent, claim: number): Final | undefined {
     const exhausted = exhaustedBeforePublish(event);
     if (exhausted) return exhausted;
-    if (event.key !== null && this.#heldKeys.has(event.key)) {
+    if (event.key !== null && this.#heldKeys.has(event.key, claim)) {
       return { event, outcome: { id: event.id, status: 'released', reason: KEY_HELD } };
     }
     const gate = this.#gates.get(event.publisher);
